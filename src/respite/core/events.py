@@ -1,0 +1,72 @@
+"""The event model: everything Respite notices or is told is one `Event` in the log.
+
+The engine's state is a fold over these events, so the log alone can rebuild it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+class EventKind(enum.StrEnum):
+    # Nudges Respite showed (data: nudge kind, level, and what it was about).
+    NUDGE = "nudge"
+    # What the user did.
+    BREAK_STARTED = "break_started"  # kind, planned_seconds, source
+    BREAK_FINISHED = "break_finished"  # kind, seconds, completed (bool)
+    BREAK_SKIPPED = "break_skipped"  # kind
+    BREAK_SNOOZED = "break_snoozed"  # kind, minutes
+    BREAK_MISSED = "break_missed"  # kind, reason ("snooze_limit" | "ignored")
+    NATURAL_BREAK = "natural_break"  # kind, start, end (ISO UTC), seconds
+    DONE_FOR_TODAY = "done_for_today"  # until (ISO UTC)
+    OVERTIME = "overtime"  # minutes, until
+    PAUSED = "paused"  # until (ISO UTC), reason
+    RESUMED = "resumed"
+    WIN = "win"  # text
+    NUDGE_DISMISSED = "nudge_dismissed"  # nudge kind; shown but not answered
+    # What Respite noticed.
+    SLEEP = "sleep"  # start, end: a gap in which the machine slept or the app was not running
+    APP_STARTED = "app_started"
+    APP_STOPPED = "app_stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: EventKind
+    at: datetime  # aware, UTC
+    data: dict[str, Any] = field(default_factory=dict)
+    # Minutes east of UTC of the user's local time when it happened (for display).
+    utc_offset_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("event times must be aware")
+        if self.at.utcoffset() != UTC.utcoffset(None):
+            object.__setattr__(self, "at", self.at.astimezone(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSpan:
+    """A stretch of continuous activity, [start, end] in UTC."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def iso(moment: datetime) -> str:
+    """ISO text of a moment in UTC, as events store it."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"not an aware time: {text!r}")
+    return moment.astimezone(UTC)
