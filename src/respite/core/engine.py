@@ -1,0 +1,818 @@
+"""The break and boundary engine: plain Python, driven by an injected clock.
+
+The shell feeds it idle samples (`observe`) and the user's actions; it answers with
+the nudges to show. Everything it decides is recorded as an `Event`, and its state is
+only ever changed by applying those events (`EngineState.apply`), so replaying the log
+rebuilds the same state: a restart, a missed timer, a suspend or a clock change can't
+leave it wrong. Time-bound nudges (end of day, reminders) older than `STALE_GRACE` are
+dropped rather than shown late.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+from respite.core import messages
+from respite.core.clock import Clock
+from respite.core.events import ActiveSpan, Event, EventKind, from_iso, iso
+from respite.core.nudges import Choice, Nudge, NudgeKind
+from respite.core.schedule import Interval, WorkSchedule, resolve_zone
+from respite.core.settings import BreakRule, Reminder, Settings
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+log = logging.getLogger(__name__)
+
+# The shell samples idle time at least this often while running.
+OBSERVE_EVERY = 30.0
+# No observation for longer than this means the machine slept or Respite was not running.
+SLEEP_GAP = timedelta(seconds=150)
+# A boundary nudge or reminder not shown within this much of its time is dropped.
+STALE_GRACE = timedelta(minutes=15)
+# Boundary nudges go only to someone who was at the computer this recently.
+PRESENT_WITHIN = timedelta(minutes=15)
+# The open activity span is written at least this often (a hard kill loses less).
+SPAN_WRITE_EVERY = timedelta(seconds=60)
+# How much of the past the engine keeps in memory and restores from the log.
+MEMORY = timedelta(hours=36)
+SHORT = "short"
+LONG = "long"
+
+
+class EventSink(Protocol):
+    def record(self, event: Event) -> None: ...
+
+    def record_span(self, span: ActiveSpan) -> None:
+        """Insert a span, or extend the stored one that has the same start."""
+        ...
+
+
+class ActionError(ValueError):
+    """An action that does not fit the moment (one clear, user-facing sentence)."""
+
+
+class Phase(enum.StrEnum):
+    WORKING = "working"
+    BREAK_DUE = "break_due"
+    ON_BREAK = "on_break"
+    PAUSED = "paused"
+    OFF_HOURS = "off_hours"
+
+
+@dataclass(frozen=True, slots=True)
+class BreakInProgress:
+    kind: str
+    started: datetime
+    planned_end: datetime
+
+
+@dataclass(slots=True)
+class BreakNudgeSent:
+    kind: str
+    level: int
+    at: datetime
+
+
+@dataclass(slots=True)
+class EngineState:
+    """What the engine knows: a fold over events and activity spans."""
+
+    spans: list[ActiveSpan] = field(default_factory=list)
+    short_reset_at: datetime | None = None
+    long_reset_at: datetime | None = None
+    on_break: BreakInProgress | None = None
+    snoozed_until: datetime | None = None
+    snoozes: list[datetime] = field(default_factory=list)
+    paused_until: datetime | None = None
+    done_marks: list[Interval] = field(default_factory=list)
+    overtime: list[Interval] = field(default_factory=list)
+    sleeps: list[Interval] = field(default_factory=list)
+    break_nudge: BreakNudgeSent | None = None
+    sent: dict[str, datetime] = field(default_factory=dict)  # one-off nudge keys
+    after_hours: dict[str, list[float]] = field(default_factory=dict)  # evening → marks
+    reminder_last: dict[str, datetime] = field(default_factory=dict)
+
+    def add_span(self, span: ActiveSpan) -> None:
+        if self.spans and span.start <= self.spans[-1].end:
+            last = self.spans[-1]
+            self.spans[-1] = ActiveSpan(min(last.start, span.start), max(last.end, span.end))
+        else:
+            self.spans.append(span)
+
+    def done_until(self, now: datetime) -> datetime | None:
+        for mark in reversed(self.done_marks):
+            if now in mark:
+                return mark.end
+        return None
+
+    def apply(self, event: Event) -> None:
+        data, at = event.data, event.at
+        match event.kind:
+            case EventKind.NUDGE:
+                kind = NudgeKind(data["kind"])
+                if kind.is_break:
+                    self.break_nudge = BreakNudgeSent(_break_of(kind), int(data["level"]), at)
+                if "key" in data:
+                    self.sent[str(data["key"])] = at
+                if kind in (NudgeKind.AFTER_HOURS, NudgeKind.DAY_OFF):
+                    marks = self.after_hours.setdefault(str(data["evening"]), [])
+                    marks.append(float(data["active_seconds"]))
+                if kind is NudgeKind.REMINDER:
+                    self.reminder_last[str(data["name"])] = from_iso(data["scheduled"])
+            case EventKind.BREAK_STARTED:
+                planned = timedelta(seconds=float(data["planned_seconds"]))
+                self.on_break = BreakInProgress(str(data["kind"]), at, at + planned)
+                self._reset(str(data["kind"]), at)
+            case EventKind.BREAK_FINISHED:
+                self.on_break = None
+                self._reset(str(data["kind"]), at)
+            case EventKind.BREAK_SKIPPED | EventKind.BREAK_MISSED:
+                self._reset(str(data["kind"]), at)
+            case EventKind.NATURAL_BREAK:
+                self._reset(str(data["kind"]), from_iso(data["end"]))
+            case EventKind.BREAK_SNOOZED:
+                self.snoozed_until = at + timedelta(minutes=float(data["minutes"]))
+                self.snoozes.append(at)
+                self.break_nudge = None
+            case EventKind.DONE_FOR_TODAY:
+                self.done_marks.append(Interval(at, from_iso(data["until"])))
+                self.break_nudge = None
+            case EventKind.OVERTIME:
+                self.overtime.append(Interval(at, from_iso(data["until"])))
+            case EventKind.PAUSED:
+                self.paused_until = from_iso(data["until"])
+                self.break_nudge = None
+            case EventKind.RESUMED:
+                self.paused_until = None
+            case EventKind.SLEEP:
+                self.sleeps.append(Interval(from_iso(data["start"]), from_iso(data["end"])))
+            case _:
+                pass
+
+    def _reset(self, kind: str, at: datetime) -> None:
+        self.short_reset_at = _later(self.short_reset_at, at)
+        if kind == LONG:
+            self.long_reset_at = _later(self.long_reset_at, at)
+        self.break_nudge = None
+        self.snoozed_until = None
+
+    def prune(self, now: datetime) -> None:
+        """Forget what can no longer matter, so memory stays flat over weeks."""
+        horizon = now - MEMORY
+        self.spans = [s for s in self.spans if s.end >= horizon]
+        self.snoozes = [s for s in self.snoozes if s >= horizon]
+        self.done_marks = [m for m in self.done_marks if m.end >= horizon]
+        self.overtime = [m for m in self.overtime if m.end >= horizon]
+        self.sleeps = [m for m in self.sleeps if m.end >= horizon]
+        self.sent = {k: at for k, at in self.sent.items() if at >= horizon}
+        oldest_evening = (horizon - timedelta(days=1)).date().isoformat()
+        self.after_hours = {k: v for k, v in self.after_hours.items() if k >= oldest_evening}
+
+    def active_seconds(self, start: datetime | None, end: datetime) -> float:
+        total = 0.0
+        for span in self.spans:
+            lo = span.start if start is None else max(span.start, start)
+            hi = min(span.end, end)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    phase: Phase
+    now: datetime
+    next_break: str | None  # "short" | "long"
+    next_break_in: float | None  # seconds of active time until it is due
+    held_because: str | None  # why a due break is not being shown
+    work_left: float | None  # seconds left in today's working windows
+    paused_until: datetime | None
+    snoozed_until: datetime | None
+    break_ends_at: datetime | None
+    next_work_start: datetime | None
+    done_for_today: bool
+    snoozes_left: int | None
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        sink: EventSink,
+        *,
+        zone: Callable[[], tzinfo] | None = None,
+        past_events: Iterable[Event] = (),
+        past_spans: Iterable[ActiveSpan] = (),
+    ) -> None:
+        self._clock = clock
+        self._sink = sink
+        self._zone_provider = zone
+        self.settings = settings
+        self._schedule = WorkSchedule(settings.work_hours, self._zone())
+        self.state = EngineState()
+        for span in sorted(past_spans, key=lambda s: s.start):
+            self.state.add_span(span)
+        for event in sorted(past_events, key=lambda e: e.at):
+            self.state.apply(event)
+        self._last_observed: datetime | None = None
+        self._last_input: datetime | None = self.state.spans[-1].end if self.state.spans else None
+        self._span_written_at: datetime | None = None
+        self._holds: dict[str, str] = {}
+        self._reminder_due: dict[str, datetime | None] = {}
+
+    # ----- configuration -------------------------------------------------------------
+
+    @property
+    def schedule(self) -> WorkSchedule:
+        return self._schedule
+
+    def _zone(self) -> tzinfo:
+        if self._zone_provider is not None:
+            return self._zone_provider()
+        return resolve_zone(self.settings.timezone)
+
+    def set_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self._schedule = WorkSchedule(settings.work_hours, self._zone())
+        self._reminder_due.clear()
+
+    def _refresh_zone(self) -> None:
+        zone = self._zone()
+        if zone != self._schedule.zone:
+            log.info("time zone changed to %s", zone)
+            self._schedule = WorkSchedule(self.settings.work_hours, zone)
+            self._reminder_due.clear()
+
+    def set_hold(self, source: str, reason: str | None) -> None:
+        """Hold break nudges back (a meeting, a fullscreen window) until released."""
+        if reason:
+            self._holds[source] = reason
+        else:
+            self._holds.pop(source, None)
+
+    # ----- recording -----------------------------------------------------------------
+
+    def _record(self, kind: EventKind, data: dict[str, Any] | None = None) -> Event:
+        now = self._clock.now()
+        offset = self._schedule.local(now).utcoffset() or timedelta(0)
+        event = Event(kind, now, data or {}, int(offset.total_seconds() // 60))
+        self._sink.record(event)
+        self.state.apply(event)
+        return event
+
+    def flush(self) -> None:
+        """Write the open activity span now (on quit, before sleep)."""
+        if self.state.spans:
+            self._sink.record_span(self.state.spans[-1])
+            self._span_written_at = self._clock.now()
+
+    # ----- activity ------------------------------------------------------------------
+
+    def observe(self, idle_seconds: float) -> list[Nudge]:
+        """Take an idle sample ("no input for this many seconds") and say what is due."""
+        now = self._clock.now()
+        self._note_gap(now)
+        self._last_observed = now
+        self._record_activity(now, max(0.0, idle_seconds))
+        return self._evaluate(now)
+
+    def reconcile(self) -> list[Nudge]:
+        """Recompute what is due from the clock and the log, without a new sample."""
+        now = self._clock.now()
+        self._note_gap(now)
+        return self._evaluate(now)
+
+    def _note_gap(self, now: datetime) -> None:
+        if self._last_observed is not None and now - self._last_observed > SLEEP_GAP:
+            self._record(
+                EventKind.SLEEP,
+                {"start": iso(self._last_observed), "end": iso(now), "reason": "gap"},
+            )
+
+    def note_lock(self, start: datetime, end: datetime) -> None:
+        """The shell saw the screen locked from `start` to `end`."""
+        self._record(EventKind.SLEEP, {"start": iso(start), "end": iso(end), "reason": "lock"})
+
+    def _idle_threshold(self) -> timedelta:
+        return timedelta(seconds=self.settings.breaks.idle_after_seconds)
+
+    def _record_activity(self, now: datetime, idle_seconds: float) -> None:
+        last_input = now - timedelta(seconds=idle_seconds)
+        threshold = self._idle_threshold()
+        spans = self.state.spans
+        if spans and last_input - spans[-1].end <= threshold:
+            if last_input > spans[-1].end:
+                spans[-1] = ActiveSpan(spans[-1].start, last_input)
+                self._write_span(now, force=False)
+        elif self._last_input is None or last_input > self._last_input:
+            # Input after an idle spell: a new span, starting at the input we know of.
+            previous_end = spans[-1].end if spans else None
+            spans.append(ActiveSpan(last_input, last_input))
+            self._write_span(now, force=True)
+            if previous_end is not None:
+                self._note_natural_break(previous_end, last_input)
+        if self._last_input is None or last_input > self._last_input:
+            self._last_input = last_input
+
+    def _write_span(self, now: datetime, *, force: bool) -> None:
+        due = self._span_written_at is None or now - self._span_written_at >= SPAN_WRITE_EVERY
+        if force or due:
+            self._sink.record_span(self.state.spans[-1])
+            self._span_written_at = now
+
+    def _note_natural_break(self, start: datetime, end: datetime) -> None:
+        breaks = self.settings.breaks
+        seconds = (end - start).total_seconds()
+        if not breaks.lock_counts_as_break:
+            seconds -= sum(s.overlap_seconds(start, end) for s in self.state.sleeps)
+        if breaks.long_enabled and seconds >= breaks.long.natural_after_seconds:
+            kind = LONG
+        elif seconds >= breaks.short.natural_after_seconds:
+            kind = SHORT
+        else:
+            return
+        taken = self.state.long_reset_at if kind == LONG else self.state.short_reset_at
+        if taken is not None and taken >= start:
+            return  # a break the user took covers this spell already
+        self._record(
+            EventKind.NATURAL_BREAK,
+            {"kind": kind, "start": iso(start), "end": iso(end), "seconds": round(seconds)},
+        )
+
+    def _idle_now(self, now: datetime) -> bool:
+        return self._last_input is None or now - self._last_input >= self._idle_threshold()
+
+    # ----- evaluation ----------------------------------------------------------------
+
+    def _evaluate(self, now: datetime) -> list[Nudge]:
+        self._refresh_zone()
+        state = self.state
+        if state.on_break is not None and now >= state.on_break.planned_end:
+            self._finish_break(completed=True)
+        if state.paused_until is not None and now >= state.paused_until:
+            self._record(EventKind.RESUMED, {"auto": True})
+        nudges: list[Nudge] = []
+        if state.paused_until is None:
+            nudges += self._reminder_nudges(now)
+            nudges += self._boundary_nudges(now)
+            nudges += self._after_hours_nudges(now)
+            nudges += self._break_nudges(now)
+        state.prune(now)
+        return nudges
+
+    def _nudge(self, kind: NudgeKind, title_body: tuple[str, str], **data: Any) -> Nudge:
+        choices: tuple[Choice, ...] = ()
+        overtime = self.settings.boundaries.overtime_choices[0]
+        if kind.is_break:
+            choices = messages.break_choices(self.settings.snooze.default_minutes)
+        elif kind in (NudgeKind.END_OF_DAY, NudgeKind.OVERTIME_OVER):
+            choices = messages.end_of_day_choices(overtime)
+        elif kind in (NudgeKind.AFTER_HOURS, NudgeKind.DAY_OFF):
+            choices = messages.after_hours_choices(max(self.settings.boundaries.overtime_choices))
+        event = self._record(EventKind.NUDGE, {"kind": kind.value, **data})
+        title, body = title_body
+        level = int(data.get("level", 0))
+        return Nudge(kind, event.at, title, body, choices, level, dict(event.data))
+
+    # breaks
+
+    def _break_rule(self, kind: str) -> BreakRule:
+        return self.settings.breaks.long if kind == LONG else self.settings.breaks.short
+
+    def _break_progress(self, now: datetime) -> tuple[str, float, float]:
+        """The next break, the active seconds counted towards it, and the seconds needed."""
+        breaks = self.settings.breaks
+        state = self.state
+        short_done = state.active_seconds(state.short_reset_at, now)
+        short_left = breaks.short.every_seconds - short_done
+        if breaks.long_enabled:
+            long_done = state.active_seconds(state.long_reset_at, now)
+            long_left = breaks.long.every_seconds - long_done
+            if long_left <= max(short_left, 0.0):
+                return LONG, long_done, breaks.long.every_seconds
+        return SHORT, short_done, breaks.short.every_seconds
+
+    def _hold_reason(self, now: datetime) -> str | None:
+        """Why a break nudge can't be shown right now, or None when it can."""
+        state = self.state
+        if state.paused_until is not None:
+            return "paused"
+        if state.on_break is not None:
+            return "on_break"
+        if state.done_until(now) is not None:
+            return "done_for_today"
+        if not self._schedule.is_working_time(now):
+            return "outside_hours"
+        if self._holds:
+            return next(iter(self._holds.values()))
+        if state.snoozed_until is not None and now < state.snoozed_until:
+            return "snoozed"
+        if self._idle_now(now):
+            return "idle"
+        return None
+
+    def snoozes_today(self, now: datetime) -> int:
+        today = self._schedule.local_date(now)
+        return sum(1 for s in self.state.snoozes if self._schedule.local_date(s) == today)
+
+    def _snooze_limit_reached(self, now: datetime) -> bool:
+        limit = self.settings.snooze.daily_limit
+        return limit > 0 and self.snoozes_today(now) >= limit
+
+    def _break_nudges(self, now: datetime) -> list[Nudge]:
+        kind, done, needed = self._break_progress(now)
+        if done < needed or self._hold_reason(now) is not None:
+            return []
+        if self._snooze_limit_reached(now):
+            self._record(EventKind.BREAK_MISSED, {"kind": kind, "reason": "snooze_limit"})
+            return []
+        sent = self.state.break_nudge
+        nudge_kind = NudgeKind.LONG_BREAK if kind == LONG else NudgeKind.SHORT_BREAK
+        if sent is None or sent.kind != kind:
+            level = 0
+        elif now - sent.at < timedelta(minutes=self.settings.breaks.renudge_minutes):
+            return []
+        elif sent.level < self.settings.breaks.renudge_max:
+            level = sent.level + 1
+        else:
+            self._record(EventKind.BREAK_MISSED, {"kind": kind, "reason": "ignored"})
+            return []
+        text = messages.break_text(nudge_kind, level, done / 60)
+        return [self._nudge(nudge_kind, text, level=level, active_seconds=round(done))]
+
+    # boundaries
+
+    def _present(self, now: datetime) -> bool:
+        return self._last_input is not None and now - self._last_input <= PRESENT_WITHIN
+
+    def _recent_shifts(self, now: datetime) -> list[tuple[date, Interval]]:
+        shifts: list[tuple[date, Interval]] = []
+        day = self._schedule.workday_at(now)
+        if day is not None:
+            shift = self._schedule.shift_on(day)
+            if shift is not None:
+                shifts.append((day, shift))
+        previous = self._schedule.last_shift_before(now)
+        if previous is not None and previous not in shifts:
+            shifts.append(previous)
+        return shifts
+
+    def _boundary_nudges(self, now: datetime) -> list[Nudge]:
+        if not self._present(now) or self.state.done_until(now) is not None:
+            return []
+        nudges: list[Nudge] = []
+        bounds = self.settings.boundaries
+        for day, shift in self._recent_shifts(now):
+            lead = timedelta(minutes=bounds.wind_down_minutes)
+            wind_down = shift.end - lead
+            key = f"wind_down:{day.isoformat()}"
+            if (
+                lead
+                and wind_down >= shift.start
+                and _fresh(wind_down, now)
+                and now < shift.end
+                and key not in self.state.sent
+            ):
+                text = messages.wind_down_text(bounds.wind_down_minutes)
+                nudges.append(self._nudge(NudgeKind.WIND_DOWN, text, key=key))
+            key = f"end_of_day:{day.isoformat()}"
+            if bounds.end_of_day_nudge and _fresh(shift.end, now) and key not in self.state.sent:
+                text = messages.end_of_day_text(self.settings.why)
+                nudges.append(self._nudge(NudgeKind.END_OF_DAY, text, key=key))
+        if self.state.overtime:
+            extra = self.state.overtime[-1]
+            key = f"overtime_over:{iso(extra.end)}"
+            if _fresh(extra.end, now) and key not in self.state.sent:
+                minutes = round(extra.seconds / 60)
+                text = messages.overtime_over_text(minutes, self.settings.why)
+                nudges.append(self._nudge(NudgeKind.OVERTIME_OVER, text, key=key))
+        return nudges
+
+    def _after_hours_nudges(self, now: datetime) -> list[Nudge]:
+        policy = self.settings.after_hours
+        if not policy.enabled or policy.max_nudges == 0 or self._idle_now(now):
+            return []
+        if self._schedule.workday_at(now) is not None and self.state.done_until(now) is None:
+            return []
+        if any(now in extra for extra in self.state.overtime):
+            return []
+        evening = self._schedule.evening_key(now)
+        marks = self.state.after_hours.get(evening.isoformat(), [])
+        if len(marks) >= policy.max_nudges:
+            return []
+        active = self.off_hours_active_seconds(evening, now)
+        if marks:
+            threshold = marks[-1] + policy.repeat_every_minutes * 60
+        else:
+            threshold = policy.first_nudge_after_minutes * 60
+        if active < threshold:
+            return []
+        if self._schedule.is_day_off(evening):
+            kind, text = NudgeKind.DAY_OFF, messages.day_off_text(self.settings.why)
+        else:
+            kind, text = NudgeKind.AFTER_HOURS, messages.after_hours_text(self.settings.why)
+        return [self._nudge(kind, text, evening=evening.isoformat(), active_seconds=round(active))]
+
+    def _evening_bounds(self, evening: date) -> Interval:
+        return Interval(
+            self._schedule.at_local(evening, 4),
+            self._schedule.at_local(evening + timedelta(days=1), 4),
+        )
+
+    def off_hours_active_seconds(self, evening: date, now: datetime) -> float:
+        """Active time in an evening (or day off) outside shifts, 'done' counting as off
+        and asked-for overtime not counting."""
+        bounds = self._evening_bounds(evening)
+        end = min(bounds.end, now)
+        excluded: list[Interval] = []
+        for offset in (-1, 0, 1):
+            shift = self._schedule.shift_on(evening + timedelta(days=offset))
+            if shift is None:
+                continue
+            for mark in self.state.done_marks:
+                if mark.start in shift:
+                    shift = Interval(shift.start, mark.start)
+            excluded.append(shift)
+        excluded += self.state.overtime
+        total = self.state.active_seconds(bounds.start, end)
+        for interval in _merge(excluded):
+            total -= self.state.active_seconds(
+                max(interval.start, bounds.start), min(interval.end, end)
+            )
+        return max(0.0, total)
+
+    # reminders
+
+    def _reminder_nudges(self, now: datetime) -> list[Nudge]:
+        nudges: list[Nudge] = []
+        for reminder in self.settings.reminders:
+            if reminder.name not in self._reminder_due:
+                last = self.state.reminder_last.get(reminder.name)
+                base = now - STALE_GRACE if last is None else max(last, now - STALE_GRACE)
+                self._reminder_due[reminder.name] = self._next_fire(reminder, base)
+            due = self._reminder_due[reminder.name]
+            if due is None or due > now:
+                continue
+            if _fresh(due, now):
+                text = (reminder.name, reminder.message or "A reminder you set for yourself.")
+                nudges.append(
+                    self._nudge(NudgeKind.REMINDER, text, name=reminder.name, scheduled=iso(due))
+                )
+            self._reminder_due[reminder.name] = self._next_fire(reminder, now)
+        return nudges
+
+    def _next_fire(self, reminder: Reminder, after: datetime) -> datetime | None:
+        try:
+            trigger = _cron_trigger(reminder.cron, self._schedule.zone)
+        except ValueError as error:
+            log.warning("reminder %r has a bad cron expression: %s", reminder.name, error)
+            return None
+        fire: datetime | None = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+        return None if fire is None else fire.astimezone(UTC)
+
+    # ----- actions -------------------------------------------------------------------
+
+    def start_break(self, kind: str | None = None) -> None:
+        if self.state.on_break is not None:
+            raise ActionError("You're already on a break. Enjoy it.")
+        now = self._clock.now()
+        chosen = kind or self._break_progress(now)[0]
+        if chosen not in (SHORT, LONG):
+            raise ActionError(f"A break is 'short' or 'long', not {chosen!r}.")
+        planned = self._break_rule(chosen).duration_seconds
+        self._record(EventKind.BREAK_STARTED, {"kind": chosen, "planned_seconds": planned})
+
+    def finish_break(self) -> None:
+        if self.state.on_break is None:
+            raise ActionError("You're not on a break right now.")
+        self._finish_break(completed=False)
+
+    def _finish_break(self, *, completed: bool) -> None:
+        current = self.state.on_break
+        assert current is not None
+        now = self._clock.now()
+        end = min(now, current.planned_end) if completed else now
+        seconds = (end - current.started).total_seconds()
+        planned = (current.planned_end - current.started).total_seconds()
+        self._record(
+            EventKind.BREAK_FINISHED,
+            {
+                "kind": current.kind,
+                "seconds": round(seconds),
+                "completed": completed or seconds >= planned,
+            },
+        )
+
+    def skip_break(self) -> None:
+        if self.state.on_break is not None:
+            self.finish_break()
+            return
+        kind = self._pending_break_kind()
+        self._record(EventKind.BREAK_SKIPPED, {"kind": kind})
+
+    def _pending_break_kind(self) -> str:
+        sent = self.state.break_nudge
+        return sent.kind if sent is not None else self._break_progress(self._clock.now())[0]
+
+    def snooze(self, minutes: float | None = None) -> None:
+        length = self.settings.snooze.default_minutes if minutes is None else minutes
+        if not 0 < length <= 24 * 60:
+            raise ActionError("Snooze for between 1 minute and 24 hours.")
+        if self.state.on_break is not None:
+            raise ActionError("You're on a break; there's nothing to snooze.")
+        now = self._clock.now()
+        self._record(
+            EventKind.BREAK_SNOOZED,
+            {
+                "kind": self._pending_break_kind(),
+                "minutes": length,
+                "over_limit": self._snooze_limit_reached(now),
+            },
+        )
+
+    def done_for_today(self) -> datetime:
+        """Nothing more today: no break or boundary nudges until the next shift starts."""
+        now = self._clock.now()
+        current = self._schedule.workday_at(now)
+        after = now
+        if current is not None:
+            shift = self._schedule.shift_on(current)
+            if shift is not None:
+                after = shift.end
+        until = self._schedule.next_shift_start(after) or self._next_midnight(now)
+        if self.state.on_break is not None:
+            self._finish_break(completed=False)
+        self._record(EventKind.DONE_FOR_TODAY, {"until": iso(until)})
+        return until
+
+    def overtime(self, minutes: float) -> datetime:
+        if not 0 < minutes <= 12 * 60:
+            raise ActionError("Ask for between 1 minute and 12 hours of extra time.")
+        until = self._clock.now() + timedelta(minutes=minutes)
+        self._record(EventKind.OVERTIME, {"minutes": minutes, "until": iso(until)})
+        return until
+
+    def pause(self, minutes: float | None = None, *, until_tomorrow: bool = False) -> datetime:
+        now = self._clock.now()
+        if until_tomorrow:
+            current = self._schedule.workday_at(now)
+            shift = self._schedule.shift_on(current) if current is not None else None
+            after = shift.end if shift is not None else now
+            until = self._schedule.next_shift_start(after) or self._next_midnight(now)
+        elif minutes is not None and 0 < minutes <= 7 * 24 * 60:
+            until = now + timedelta(minutes=minutes)
+        else:
+            raise ActionError("Pause for between 1 minute and 7 days, or until tomorrow.")
+        self._record(EventKind.PAUSED, {"until": iso(until)})
+        return until
+
+    def resume(self) -> None:
+        if self.state.paused_until is None:
+            raise ActionError("Respite isn't paused.")
+        self._record(EventKind.RESUMED, {"auto": False})
+
+    def log_win(self, text: str) -> None:
+        cleaned = " ".join(text.split())
+        if not cleaned:
+            raise ActionError('A small win needs a few words, e.g. respite win "shipped it".')
+        if len(cleaned) > 500:
+            raise ActionError("Keep a small win under 500 characters.")
+        self._record(EventKind.WIN, {"text": cleaned})
+
+    def dismissed(self, nudge: Nudge) -> None:
+        """A nudge faded away or was closed without an answer."""
+        self._record(EventKind.NUDGE_DISMISSED, {"kind": nudge.kind.value})
+
+    def perform(self, key: str, text: str | None = None) -> None:
+        """Carry out a nudge's choice by its key (see `messages`)."""
+        name, _, argument = key.partition(":")
+        number = float(argument) if argument else None
+        match name:
+            case messages.START_BREAK:
+                self.start_break()
+            case messages.SKIP:
+                self.skip_break()
+            case messages.SNOOZE:
+                self.snooze(number)
+            case messages.DONE_FOR_TODAY:
+                self.done_for_today()
+            case messages.OVERTIME if number is not None:
+                self.overtime(number)
+            case messages.WIN if text:
+                self.log_win(text)
+            case _:
+                raise ActionError(f"Unknown choice {key!r}.")
+
+    def _next_midnight(self, now: datetime) -> datetime:
+        return self._schedule.at_local(self._schedule.local_date(now) + timedelta(days=1))
+
+    # ----- questions -----------------------------------------------------------------
+
+    def status(self) -> Status:
+        now = self._clock.now()
+        state = self.state
+        kind, done, needed = self._break_progress(now)
+        held = self._hold_reason(now)
+        if state.on_break is not None:
+            phase = Phase.ON_BREAK
+        elif state.paused_until is not None:
+            phase = Phase.PAUSED
+        elif not self._schedule.is_working_time(now) or state.done_until(now) is not None:
+            phase = Phase.OFF_HOURS
+        elif (done >= needed and held is None) or state.break_nudge is not None:
+            phase = Phase.BREAK_DUE
+        else:
+            phase = Phase.WORKING
+        day = self._schedule.local_date(now)
+        work_left = sum(
+            window.overlap_seconds(now, window.end)
+            for offset in (-1, 0)
+            for window in self._schedule.windows_on(day + timedelta(days=offset))
+        )
+        limit = self.settings.snooze.daily_limit
+        return Status(
+            phase=phase,
+            now=now,
+            next_break=kind,
+            next_break_in=max(0.0, needed - done),
+            held_because=held,
+            work_left=work_left if state.done_until(now) is None else 0.0,
+            paused_until=state.paused_until,
+            snoozed_until=state.snoozed_until
+            if state.snoozed_until and state.snoozed_until > now
+            else None,
+            break_ends_at=state.on_break.planned_end if state.on_break else None,
+            next_work_start=self._schedule.next_window_start(now),
+            done_for_today=state.done_until(now) is not None,
+            snoozes_left=max(0, limit - self.snoozes_today(now)) if limit else None,
+        )
+
+    def next_wakeup(self) -> datetime:
+        """The earliest moment anything can become due without new input; the shell sets
+        one precise timer for it (and samples idle every `OBSERVE_EVERY` seconds)."""
+        now = self._clock.now()
+        state = self.state
+        candidates: list[datetime | None] = [
+            state.paused_until,
+            state.snoozed_until,
+            state.on_break.planned_end if state.on_break else None,
+            self._schedule.next_window_start(now),
+        ]
+        if not self._idle_now(now) and self._last_input is not None:
+            _, done, needed = self._break_progress(now)
+            candidates.append(now + timedelta(seconds=max(1.0, needed - done)))
+            candidates.append(self._last_input + self._idle_threshold())
+        if state.break_nudge is not None:
+            renudge = timedelta(minutes=self.settings.breaks.renudge_minutes)
+            candidates.append(state.break_nudge.at + renudge)
+        shifts = [shift for _, shift in self._recent_shifts(now)]
+        next_start = self._schedule.next_shift_start(now)
+        if next_start is not None:
+            upcoming = self._schedule.shift_on(self._schedule.local_date(next_start))
+            shifts += [upcoming] if upcoming is not None else []
+        lead = timedelta(minutes=self.settings.boundaries.wind_down_minutes)
+        for shift in shifts:
+            candidates += [shift.end - lead, shift.end]
+        candidates += [extra.end for extra in state.overtime]
+        candidates += [due for due in self._reminder_due.values()]
+        future = [c for c in candidates if c is not None and c > now]
+        return min(future, default=now + timedelta(hours=1))
+
+
+def _fresh(due: datetime, now: datetime) -> bool:
+    return due <= now < due + STALE_GRACE
+
+
+def _later(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate > current else current
+
+
+def _break_of(kind: NudgeKind) -> str:
+    return LONG if kind is NudgeKind.LONG_BREAK else SHORT
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda i: i.start):
+        if merged and interval.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Interval(last.start, max(last.end, interval.end))
+        else:
+            merged.append(interval)
+    return merged
+
+
+@lru_cache(maxsize=32)
+def _cron_trigger(expression: str, zone: tzinfo) -> CronTrigger:
+    # Imported here: the cron trigger costs megabytes that most users never need.
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger.from_crontab(expression, timezone=zone)
