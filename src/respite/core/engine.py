@@ -36,10 +36,10 @@ OBSERVE_EVERY = 30.0
 SLEEP_GAP = timedelta(seconds=150)
 # A boundary nudge or reminder not shown within this much of its time is dropped.
 STALE_GRACE = timedelta(minutes=15)
-# Boundary nudges go only to someone who was at the computer this recently.
-PRESENT_WITHIN = timedelta(minutes=15)
 # The open activity span is written at least this often (a hard kill loses less).
 SPAN_WRITE_EVERY = timedelta(seconds=60)
+# A sample earlier than the previous one by more than this means the clock moved back.
+CLOCK_TOLERANCE = timedelta(seconds=5)
 # How much of the past the engine keeps in memory and restores from the log.
 MEMORY = timedelta(hours=36)
 SHORT = "short"
@@ -96,7 +96,8 @@ class EngineState:
     sleeps: list[Interval] = field(default_factory=list)
     break_nudge: BreakNudgeSent | None = None
     sent: dict[str, datetime] = field(default_factory=dict)  # one-off nudge keys
-    after_hours: dict[str, list[float]] = field(default_factory=dict)  # evening → marks
+    # Off period (ISO start) → active seconds at each after-hours nudge in it.
+    after_hours: dict[str, list[float]] = field(default_factory=dict)
     reminder_last: dict[str, datetime] = field(default_factory=dict)
 
     def add_span(self, span: ActiveSpan) -> None:
@@ -122,7 +123,7 @@ class EngineState:
                 if "key" in data:
                     self.sent[str(data["key"])] = at
                 if kind in (NudgeKind.AFTER_HOURS, NudgeKind.DAY_OFF):
-                    marks = self.after_hours.setdefault(str(data["evening"]), [])
+                    marks = self.after_hours.setdefault(str(data["period"]), [])
                     marks.append(float(data["active_seconds"]))
                 if kind is NudgeKind.REMINDER:
                     self.reminder_last[str(data["name"])] = from_iso(data["scheduled"])
@@ -172,8 +173,8 @@ class EngineState:
         self.overtime = [m for m in self.overtime if m.end >= horizon]
         self.sleeps = [m for m in self.sleeps if m.end >= horizon]
         self.sent = {k: at for k, at in self.sent.items() if at >= horizon}
-        oldest_evening = (horizon - timedelta(days=1)).date().isoformat()
-        self.after_hours = {k: v for k, v in self.after_hours.items() if k >= oldest_evening}
+        oldest = iso(horizon - timedelta(days=1))
+        self.after_hours = {k: v for k, v in self.after_hours.items() if k >= oldest}
 
     def active_seconds(self, start: datetime | None, end: datetime) -> float:
         total = 0.0
@@ -279,10 +280,22 @@ class Engine:
     def observe(self, idle_seconds: float) -> list[Nudge]:
         """Take an idle sample ("no input for this many seconds") and say what is due."""
         now = self._clock.now()
+        if self._last_observed is not None and now < self._last_observed - CLOCK_TOLERANCE:
+            self._clock_went_back(now)
         self._note_gap(now)
         self._last_observed = now
         self._record_activity(now, max(0.0, idle_seconds))
         return self._evaluate(now)
+
+    def _clock_went_back(self, now: datetime) -> None:
+        """The wall clock moved backwards: forget activity 'from the future' so new input
+        is counted at once (the log keeps what it has; the past did happen)."""
+        log.info("wall clock moved back to %s", now)
+        self.state.spans = [
+            ActiveSpan(s.start, min(s.end, now)) for s in self.state.spans if s.start <= now
+        ]
+        if self._last_input is not None and self._last_input > now:
+            self._last_input = self.state.spans[-1].end if self.state.spans else None
 
     def reconcile(self) -> list[Nudge]:
         """Recompute what is due from the clock and the log, without a new sample."""
@@ -396,8 +409,9 @@ class Engine:
         if breaks.long_enabled:
             long_done = state.active_seconds(state.long_reset_at, now)
             long_left = breaks.long.every_seconds - long_done
-            if long_left <= max(short_left, 0.0):
-                return LONG, long_done, breaks.long.every_seconds
+            # A long break due soon after the short one replaces it: not two in a row.
+            if long_left <= max(short_left, 0.0) + breaks.short.every_seconds / 2:
+                return LONG, long_done, long_done + max(long_left, short_left, 0.0)
         return SHORT, short_done, breaks.short.every_seconds
 
     def _hold_reason(self, now: datetime) -> str | None:
@@ -409,7 +423,9 @@ class Engine:
             return "on_break"
         if state.done_until(now) is not None:
             return "done_for_today"
-        if not self._schedule.is_working_time(now):
+        if self._schedule.workday_at(now) is None:
+            # The whole shift counts, gaps between windows too: working through lunch
+            # still earns a break.
             return "outside_hours"
         if self._holds:
             return next(iter(self._holds.values()))
@@ -450,9 +466,6 @@ class Engine:
 
     # boundaries
 
-    def _present(self, now: datetime) -> bool:
-        return self._last_input is not None and now - self._last_input <= PRESENT_WITHIN
-
     def _recent_shifts(self, now: datetime) -> list[tuple[date, Interval]]:
         shifts: list[tuple[date, Interval]] = []
         day = self._schedule.workday_at(now)
@@ -466,7 +479,7 @@ class Engine:
         return shifts
 
     def _boundary_nudges(self, now: datetime) -> list[Nudge]:
-        if not self._present(now) or self.state.done_until(now) is not None:
+        if self._idle_now(now) or self.state.done_until(now) is not None:
             return []
         nudges: list[Nudge] = []
         bounds = self.settings.boundaries
@@ -500,53 +513,56 @@ class Engine:
         policy = self.settings.after_hours
         if not policy.enabled or policy.max_nudges == 0 or self._idle_now(now):
             return []
-        if self._schedule.workday_at(now) is not None and self.state.done_until(now) is None:
+        period = self.off_period(now)
+        if period is None or any(now in extra for extra in self.state.overtime):
             return []
-        if any(now in extra for extra in self.state.overtime):
-            return []
-        evening = self._schedule.evening_key(now)
-        marks = self.state.after_hours.get(evening.isoformat(), [])
+        key = iso(period.start)
+        marks = self.state.after_hours.get(key, [])
         if len(marks) >= policy.max_nudges:
             return []
-        active = self.off_hours_active_seconds(evening, now)
+        active = self.off_hours_active_seconds(period, now)
         if marks:
             threshold = marks[-1] + policy.repeat_every_minutes * 60
         else:
             threshold = policy.first_nudge_after_minutes * 60
         if active < threshold:
             return []
-        if self._schedule.is_day_off(evening):
+        if self._schedule.is_day_off(self._schedule.evening_key(now)):
             kind, text = NudgeKind.DAY_OFF, messages.day_off_text(self.settings.why)
         else:
             kind, text = NudgeKind.AFTER_HOURS, messages.after_hours_text(self.settings.why)
-        return [self._nudge(kind, text, evening=evening.isoformat(), active_seconds=round(active))]
+        return [self._nudge(kind, text, period=key, active_seconds=round(active))]
 
-    def _evening_bounds(self, evening: date) -> Interval:
-        return Interval(
-            self._schedule.at_local(evening, 4),
-            self._schedule.at_local(evening + timedelta(days=1), 4),
-        )
+    def off_period(self, now: datetime) -> Interval | None:
+        """The stretch of time off that `now` falls in, or None during a shift.
 
-    def off_hours_active_seconds(self, evening: date, now: datetime) -> float:
-        """Active time in an evening (or day off) outside shifts, 'done' counting as off
-        and asked-for overtime not counting."""
-        bounds = self._evening_bounds(evening)
-        end = min(bounds.end, now)
-        excluded: list[Interval] = []
-        for offset in (-1, 0, 1):
-            shift = self._schedule.shift_on(evening + timedelta(days=offset))
-            if shift is None:
-                continue
-            for mark in self.state.done_marks:
-                if mark.start in shift:
-                    shift = Interval(shift.start, mark.start)
-            excluded.append(shift)
-        excluded += self.state.overtime
-        total = self.state.active_seconds(bounds.start, end)
-        for interval in _merge(excluded):
-            total -= self.state.active_seconds(
-                max(interval.start, bounds.start), min(interval.end, end)
-            )
+        It runs from the end of the last shift (or from "done for today") to the next
+        shift, cut at 04:00 local so each evening and each day off counts on its own.
+        """
+        done = next((m for m in reversed(self.state.done_marks) if now in m), None)
+        if self._schedule.workday_at(now) is not None and done is None:
+            return None
+        evening = self._schedule.evening_key(now)
+        start = self._schedule.at_local(evening, 4)
+        end = self._schedule.at_local(evening + timedelta(days=1), 4)
+        previous = self._schedule.last_shift_before(now)
+        if previous is not None:
+            start = max(start, previous[1].end)
+        if done is not None:
+            start = max(start, done.start)
+        following = self._schedule.next_shift_start(now)
+        if following is not None:
+            end = min(end, following)
+        return Interval(start, end)
+
+    def off_hours_active_seconds(self, period: Interval, now: datetime) -> float:
+        """Active time in an off period up to `now`; asked-for overtime doesn't count."""
+        end = min(period.end, now)
+        total = self.state.active_seconds(period.start, end)
+        for extra in _merge(self.state.overtime):
+            lo, hi = max(extra.start, period.start), min(extra.end, end)
+            if hi > lo:
+                total -= self.state.active_seconds(lo, hi)
         return max(0.0, total)
 
     # reminders
@@ -725,7 +741,7 @@ class Engine:
             phase = Phase.ON_BREAK
         elif state.paused_until is not None:
             phase = Phase.PAUSED
-        elif not self._schedule.is_working_time(now) or state.done_until(now) is not None:
+        elif self._schedule.workday_at(now) is None or state.done_until(now) is not None:
             phase = Phase.OFF_HOURS
         elif (done >= needed and held is None) or state.break_nudge is not None:
             phase = Phase.BREAK_DUE
