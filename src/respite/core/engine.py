@@ -228,6 +228,7 @@ class Engine:
         self._span_written_at: datetime | None = None
         self._holds: dict[str, str] = {}
         self._reminder_due: dict[str, datetime | None] = {}
+        self._zone_changed_at: datetime | None = None
 
     # ----- configuration -------------------------------------------------------------
 
@@ -249,6 +250,7 @@ class Engine:
         zone = self._zone()
         if zone != self._schedule.zone:
             log.info("time zone changed to %s", zone)
+            self._zone_changed_at = self._clock.now()
             self._schedule = WorkSchedule(self.settings.work_hours, zone)
             self._reminder_due.clear()
 
@@ -411,7 +413,7 @@ class Engine:
             long_left = breaks.long.every_seconds - long_done
             # A long break due soon after the short one replaces it: not two in a row.
             if long_left <= max(short_left, 0.0) + breaks.short.every_seconds / 2:
-                return LONG, long_done, long_done + max(long_left, short_left, 0.0)
+                return LONG, long_done, long_done + max(0.0, min(long_left, short_left))
         return SHORT, short_done, breaks.short.every_seconds
 
     def _hold_reason(self, now: datetime) -> str | None:
@@ -539,7 +541,8 @@ class Engine:
         It runs from the end of the last shift (or from "done for today") to the next
         shift, cut at 04:00 local so each evening and each day off counts on its own.
         """
-        done = next((m for m in reversed(self.state.done_marks) if now in m), None)
+        # The first "done" that still holds: saying it again doesn't start a new evening.
+        done = next((m for m in self.state.done_marks if now in m), None)
         if self._schedule.workday_at(now) is not None and done is None:
             return None
         evening = self._schedule.evening_key(now)
@@ -550,6 +553,9 @@ class Engine:
             start = max(start, previous[1].end)
         if done is not None:
             start = max(start, done.start)
+        if self._zone_changed_at is not None:
+            # Work done under the old zone's hours isn't "after hours" under the new one.
+            start = max(start, self._zone_changed_at)
         following = self._schedule.next_shift_start(now)
         if following is not None:
             end = min(end, following)
