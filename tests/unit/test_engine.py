@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.fakes import MemorySink, Simulation, active_between
 
 from respite.core.clock import FakeClock
 from respite.core.engine import ActionError, Engine, Phase
@@ -24,6 +23,7 @@ from respite.core.settings import (
     TimeWindow,
     WorkHours,
 )
+from tests.fakes import MemorySink, Simulation, active_between
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 23)

@@ -33,9 +33,9 @@ def work_hours(draw: st.DrawFn) -> WorkHours:
     # A window past midnight must end before the next day's first window starts.
     for index, windows in enumerate(days):
         following = days[(index + 1) % 7]
-        if windows and windows[-1].crosses_midnight and following:
-            if following[0].start < windows[-1].end:
-                days[index] = ()
+        last = windows[-1] if windows else None
+        if last and last.crosses_midnight and following and following[0].start < last.end:
+            days[index] = ()
     return WorkHours(days=tuple(days))
 
 
