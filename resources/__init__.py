@@ -1,0 +1,1 @@
+"""Respite's bundled resources: icons, break ideas, sounds (loaded with importlib.resources)."""
