@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Install Respite from this checkout and start it:
+#
+#   bash scripts/install-and-run.sh [respite arguments...]
+#
+# On Debian/Ubuntu with Python >= 3.11. As root (or with passwordless sudo) it installs
+# the system libraries Qt needs; otherwise it names the ones missing and carries on.
+# The app goes into .venv in this checkout (shared with scripts/test.sh) as an editable
+# install, so a `git pull` is picked up on the next start. A repeat run skips apt and pip
+# when nothing changed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT="$(pwd)"
+VENV="$REPO_ROOT/.venv"
+export DEBIAN_FRONTEND=noninteractive
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# What the PySide6 wheels need at run time on X11 (and, through Qt, on Wayland's XWayland
+# fallback); libxss1 is for the X11 idle-time query. "a|b" means either package will do.
+APT_PACKAGES=(
+    libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+    libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-shape0
+    libx11-xcb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0 libxcb-render0 libxcb-util1
+    libegl1 libgl1 libfontconfig1 libdbus-1-3 "libglib2.0-0t64|libglib2.0-0"
+    libxss1 fonts-dejavu-core
+)
+
+SUDO=()
+CAN_APT=0
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+    if [[ "$(id -u)" == "0" ]]; then
+        CAN_APT=1
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+        SUDO=(sudo -n --preserve-env=DEBIAN_FRONTEND)
+        CAN_APT=1
+    fi
+fi
+
+pkg_installed() {
+    local alt
+    local -a alts
+    IFS='|' read -r -a alts <<<"$1"
+    for alt in "${alts[@]}"; do
+        if [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$alt" 2>/dev/null)" == ii* ]]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+APT_UPDATED=0
+apt_install() { # apt_install PKG... (each may be "a|b": the first one apt knows is used)
+    local spec alt chosen log
+    local -a alts pkgs=()
+    log="$(mktemp)"
+    if [[ "$APT_UPDATED" == 0 ]]; then
+        say "apt-get update"
+        if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            die "apt-get update failed"
+        fi
+        APT_UPDATED=1
+    fi
+    for spec in "$@"; do
+        IFS='|' read -r -a alts <<<"$spec"
+        chosen="${alts[0]}"
+        for alt in "${alts[@]}"; do
+            if apt-cache policy "$alt" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+                chosen="$alt"
+                break
+            fi
+        done
+        pkgs+=("$chosen")
+    done
+    say "apt-get install ${pkgs[*]}"
+    if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+        --no-install-recommends "${pkgs[@]}" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        die "apt-get install failed"
+    fi
+    rm -f "$log"
+}
+
+# ---------------------------------------------------------------- Python >= 3.11
+python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
+PYTHON="${PYTHON:-}"
+if [[ -z "$PYTHON" ]]; then
+    for candidate in python3 python3.13 python3.12 python3.11; do
+        if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then
+            PYTHON="$candidate"
+            break
+        fi
+    done
+fi
+if [[ -z "$PYTHON" ]] || ! python_ok "$PYTHON"; then
+    found="$(command -v python3 >/dev/null 2>&1 && python3 -V 2>&1 || echo 'no python3')"
+    die "Respite needs Python >= 3.11 (found: $found). Install python3.11 or newer, or point PYTHON=/path/to/python3.11 at one."
+fi
+
+# ---------------------------------------------------------------- system libraries
+if command -v dpkg-query >/dev/null 2>&1; then
+    missing=()
+    for pkg in "${APT_PACKAGES[@]}"; do
+        pkg_installed "$pkg" || missing+=("$pkg")
+    done
+    if [[ "${#missing[@]}" -gt 0 ]]; then
+        if [[ "$CAN_APT" == 1 ]]; then
+            apt_install "${missing[@]}"
+        else
+            say "WARNING: these Debian packages seem to be missing; if Respite fails to start, run:"
+            say "  sudo apt-get install --no-install-recommends ${missing[*]//|/ or }"
+        fi
+    fi
+fi
+
+# ---------------------------------------------------------------- virtualenv + app
+venv_usable() { [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -m pip --version >/dev/null 2>&1 && python_ok "$VENV/bin/python"; }
+if ! venv_usable; then
+    say "creating $VENV"
+    rm -rf "$VENV"
+    if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
+        rm -rf "$VENV"
+        pyver="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+        if [[ "$CAN_APT" == 1 ]]; then
+            apt_install "python${pyver}-venv|python3-venv"
+            "$PYTHON" -m venv "$VENV" || die "could not create $VENV"
+        else
+            die "'$PYTHON -m venv' failed; install it first: sudo apt-get install python${pyver}-venv"
+        fi
+    fi
+fi
+PY="$VENV/bin/python"
+
+STAMP="$VENV/.respite-app-deps"
+want_stamp="$(sha256sum <pyproject.toml | cut -d' ' -f1) $REPO_ROOT"
+installed_here() {
+    [[ -x "$VENV/bin/respite" ]] || return 1
+    "$PY" - "$REPO_ROOT" <<'EOF' >/dev/null 2>&1
+import pathlib, sys
+import respite
+src = pathlib.Path(sys.argv[1], "src", "respite").resolve()
+sys.exit(pathlib.Path(respite.__file__).resolve().parent != src)
+EOF
+}
+if ! { [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" ]] && installed_here; }; then
+    pip_major="$("$PY" -m pip --version | awk '{split($2, v, "."); print v[1]}')"
+    if [[ "$pip_major" -lt 22 ]]; then # editable installs from pyproject need pip >= 21.3
+        "$PY" -m pip install -q --upgrade pip
+    fi
+    say "installing Respite into $VENV"
+    "$PY" -m pip install -q -e .
+    echo "$want_stamp" >"$STAMP"
+fi
+
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+    say "WARNING: no DISPLAY or WAYLAND_DISPLAY: Respite needs a graphical session"
+fi
+say "starting Respite"
+exec "$VENV/bin/respite" "$@"

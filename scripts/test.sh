@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run all checks and tests.
+#
+#   bash scripts/test.sh                 # lint, format check, type check, whole test suite
+#   bash scripts/test.sh -m "not e2e"    # extra arguments go to pytest
+#
+# On a fresh Debian/Ubuntu machine with Python >= 3.11. As root (or with passwordless
+# sudo) it installs the Debian packages the end-to-end tests need; a repeat run skips apt
+# and pip when nothing changed. With CI=true a missing end-to-end prerequisite fails the
+# run instead of skipping those tests (RESPITE_E2E_REQUIRED=1).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT="$(pwd)"
+VENV="$REPO_ROOT/.venv"
+export DEBIAN_FRONTEND=noninteractive
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+CURRENT="start"
+section() { CURRENT="$*"; printf '\n==> [%3ss] %s\n' "$SECONDS" "$*"; }
+trap 'printf "\n==> FAILED during: %s (after %ss)\n" "$CURRENT" "$SECONDS" >&2' ERR
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [[ "${CI:-}" == "true" ]]; then
+    export RESPITE_E2E_REQUIRED=1
+fi
+
+# Debian packages for the test suite. "a|b" means either package will do.
+APT_PACKAGES=(
+    # end-to-end desktop: X server, tray host, notification server, input, screenshots
+    xvfb x11-utils x11-xserver-utils xdotool xprintidle trayer dunst dbus dbus-x11 libglib2.0-bin
+    libxss1 imagemagick faketime libfaketime gnome-keyring libsecret-tools
+    # packaging checks (desktop entry, AppStream metadata)
+    desktop-file-utils appstream
+    # Qt's xcb platform plugin
+    libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+    libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-shape0
+    libx11-xcb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0 libxcb-render0 libxcb-util1
+    libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+)
+
+# ---------------------------------------------------------------- privileges & apt
+SUDO=()
+CAN_APT=0
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+    if [[ "$(id -u)" == "0" ]]; then
+        CAN_APT=1
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+        SUDO=(sudo -n --preserve-env=DEBIAN_FRONTEND)
+        CAN_APT=1
+    fi
+fi
+
+pkg_installed() {
+    local alt
+    local -a alts
+    IFS='|' read -r -a alts <<<"$1"
+    for alt in "${alts[@]}"; do
+        if [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$alt" 2>/dev/null)" == ii* ]]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+APT_UPDATED=0
+apt_install() { # apt_install PKG... (each may be "a|b": the first one apt knows is used)
+    local spec alt chosen log
+    local -a alts pkgs=()
+    log="$(mktemp)"
+    if [[ "$APT_UPDATED" == 0 ]]; then
+        echo "apt-get update"
+        if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            die "apt-get update failed"
+        fi
+        APT_UPDATED=1
+    fi
+    for spec in "$@"; do
+        IFS='|' read -r -a alts <<<"$spec"
+        chosen="${alts[0]}"
+        for alt in "${alts[@]}"; do
+            if apt-cache policy "$alt" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+                chosen="$alt"
+                break
+            fi
+        done
+        pkgs+=("$chosen")
+    done
+    echo "apt-get install ${pkgs[*]}"
+    if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+        --no-install-recommends "${pkgs[@]}" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        die "apt-get install failed"
+    fi
+    rm -f "$log"
+}
+
+# ---------------------------------------------------------------- Python >= 3.11
+section "Python"
+python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
+PYTHON="${PYTHON:-}"
+if [[ -z "$PYTHON" ]]; then
+    for candidate in python3 python3.13 python3.12 python3.11; do
+        if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then
+            PYTHON="$candidate"
+            break
+        fi
+    done
+fi
+if [[ -z "$PYTHON" ]] || ! python_ok "$PYTHON"; then
+    found="$(command -v python3 >/dev/null 2>&1 && python3 -V 2>&1 || echo 'no python3')"
+    die "Respite needs Python >= 3.11 (found: $found). Install python3.11 or newer, or point PYTHON=/path/to/python3.11 at one."
+fi
+echo "$("$PYTHON" -V) at $(command -v "$PYTHON")"
+
+# ---------------------------------------------------------------- Debian packages
+section "Debian packages"
+if command -v dpkg-query >/dev/null 2>&1; then
+    missing=()
+    for pkg in "${APT_PACKAGES[@]}"; do
+        pkg_installed "$pkg" || missing+=("$pkg")
+    done
+    if [[ "${#missing[@]}" == 0 ]]; then
+        echo "all ${#APT_PACKAGES[@]} packages already installed"
+    elif [[ "$CAN_APT" == 1 ]]; then
+        apt_install "${missing[@]}"
+    else
+        echo "WARNING: not root and no passwordless sudo; missing Debian packages:" >&2
+        echo "  sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+        echo "End-to-end tests that need them will be skipped (or fail, with CI=true)." >&2
+    fi
+else
+    echo "not a Debian/Ubuntu system: skipping apt; end-to-end tests need the tools listed in scripts/test.sh"
+fi
+
+# ---------------------------------------------------------------- virtualenv
+section "virtualenv (.venv)"
+venv_usable() { [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -m pip --version >/dev/null 2>&1 && python_ok "$VENV/bin/python"; }
+if ! venv_usable; then
+    rm -rf "$VENV"
+    if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
+        rm -rf "$VENV"
+        # Debian/Ubuntu ship venv/ensurepip separately (python3-venv / python3.X-venv).
+        pyver="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+        if [[ "$CAN_APT" == 1 ]]; then
+            apt_install "python${pyver}-venv|python3-venv"
+            "$PYTHON" -m venv "$VENV" || die "could not create $VENV"
+        else
+            die "'$PYTHON -m venv' failed; install it first: sudo apt-get install python${pyver}-venv"
+        fi
+    fi
+    echo "created $VENV"
+else
+    echo "reusing $VENV"
+fi
+PY="$VENV/bin/python"
+
+# Reinstall only when pyproject.toml changed or the venv does not point at this checkout.
+STAMP="$VENV/.respite-test-deps"
+want_stamp="$(sha256sum <pyproject.toml | cut -d' ' -f1) $REPO_ROOT"
+installed_here() {
+    "$PY" - "$REPO_ROOT" <<'EOF' >/dev/null 2>&1
+import pathlib, sys
+import respite, pytest, ruff, mypy  # noqa: F401
+src = pathlib.Path(sys.argv[1], "src", "respite").resolve()
+sys.exit(pathlib.Path(respite.__file__).resolve().parent != src)
+EOF
+}
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" ]] && installed_here; then
+    echo "test dependencies up to date"
+else
+    pip_major="$("$PY" -m pip --version | awk '{split($2, v, "."); print v[1]}')"
+    if [[ "$pip_major" -lt 22 ]]; then # editable installs from pyproject need pip >= 21.3
+        "$PY" -m pip install -q --upgrade pip
+    fi
+    echo "pip install -e '.[test]'"
+    "$PY" -m pip install -q -e '.[test]'
+    echo "$want_stamp" >"$STAMP"
+fi
+
+# ---------------------------------------------------------------- end-to-end prerequisites
+section "end-to-end prerequisites"
+e2e_missing=()
+for bin in Xvfb xdpyinfo xset xdotool xprintidle trayer dunst dunstctl dbus-daemon gdbus import \
+    faketime gnome-keyring-daemon secret-tool; do
+    command -v "$bin" >/dev/null 2>&1 || e2e_missing+=("$bin")
+done
+if [[ "${#e2e_missing[@]}" == 0 ]]; then
+    echo "all present"
+elif [[ "${RESPITE_E2E_REQUIRED:-}" == 1 ]]; then
+    die "CI=true but end-to-end tools are missing: ${e2e_missing[*]} (see APT_PACKAGES in scripts/test.sh)"
+else
+    echo "missing: ${e2e_missing[*]} -- end-to-end tests will be skipped"
+fi
+
+# ---------------------------------------------------------------- checks
+lint_paths=()
+for dir in src tests bench; do
+    if [[ -d "$dir" ]]; then lint_paths+=("$dir"); fi
+done
+
+section "ruff check ${lint_paths[*]}"
+"$VENV/bin/ruff" check "${lint_paths[@]}"
+
+section "ruff format --check ${lint_paths[*]}"
+"$VENV/bin/ruff" format --check "${lint_paths[@]}" ||
+    die "formatting differs; run: .venv/bin/ruff format ${lint_paths[*]}"
+
+section "mypy (strict: respite.core, respite.storage)"
+"$VENV/bin/mypy"
+
+section "pytest $*"
+export QT_QPA_PLATFORM=offscreen
+trap - ERR
+set +e
+"$PY" -m pytest "$@"
+rc=$?
+set -e
+if [[ "$rc" == 5 ]]; then
+    die "pytest collected no tests (exit code 5)"
+elif [[ "$rc" != 0 ]]; then
+    printf '\n==> FAILED: pytest exited with code %s after %ss\n' "$rc" "$SECONDS" >&2
+    exit "$rc"
+fi
+printf '\n==> all checks passed in %ss\n' "$SECONDS"
