@@ -1,0 +1,661 @@
+"""The running service without any UI: settings, the event log, the engine and its timers.
+
+`Runtime` owns one `Engine` and drives it the way the engine expects: an idle sample
+every `OBSERVE_EVERY` seconds, plus one precise single-shot timer set to
+`engine.next_wakeup()` after every evaluation, so something due between two samples is
+shown on time and nothing wakes the process when nothing can be due (no 1-second tick).
+Each sample compares wall-clock progress with `time.monotonic()`: a difference means
+the clock was changed or the machine slept, and the timer (which follows the monotonic
+clock) is re-armed from the engine's fresh answer.
+
+APScheduler is not used here: the engine computes reminder times itself (lazily, with
+APScheduler's CronTrigger) and reports them through `next_wakeup()`, so one QTimer
+covers every kind of deadline. A scheduler would keep a second copy of the same truth
+that has to be rebuilt on every settings change and clock jump, and its Qt scheduler
+is broken under PySide6 (see INTEGRATION.md).
+
+The tray UI sits on top of this object: it listens to `nudged` and `status_changed`
+and calls `perform()` — the same door the CLI uses over the local socket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import logging
+import math
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PySide6.QtCore import (
+    SIGNAL,
+    QFileSystemWatcher,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
+
+from respite import __version__, paths
+from respite.core import engine as engine_module
+from respite.core.clock import Clock, SystemClock
+from respite.core.engine import OBSERVE_EVERY, ActionError, Engine, Phase, Status
+from respite.core.events import Event, EventKind, from_iso
+from respite.core.nudges import Nudge
+from respite.core.schedule import resolve_zone
+from respite.core.settings import Settings
+from respite.core.settings_parse import parse_settings
+from respite.storage.db import EventLog, StorageError
+from respite.storage.settings_store import check_settings_file, load_settings
+
+__all__ = [
+    "JUMP_TOLERANCE",
+    "IdleSource",
+    "NoIdleSource",
+    "Runtime",
+    "emit",
+    "read_settings",
+    "status_from_dict",
+    "status_to_dict",
+]
+
+log = logging.getLogger(__name__)
+
+# Wall clock and monotonic clock disagreeing by more than this between two samples
+# means the clock was changed or the machine slept.
+JUMP_TOLERANCE = 5.0
+# Editors write a file in several steps; wait this long after the last change.
+RELOAD_DELAY_MS = 300
+# The precise timer is never set further out than this (samples re-arm it anyway).
+MAX_WAKE_MS = 6 * 60 * 60 * 1000
+
+
+# ----- WORKAROUND for a PySide6 reference-count bug --------------------------------
+
+
+def _incref(value: object) -> None:
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
+
+
+def _emit_drops_a_reference() -> bool:
+    """Whether `SignalInstance.emit()` hands back a bool it holds no reference to.
+
+    PySide6 6.12 does (seen with Python 3.11): every `.emit()` from Python takes one
+    reference from `True`, and the process dies with "bool_dealloc: deallocating True or
+    False" after a few hundred emits. From Python 3.12 on, True is immortal and the extra
+    release is harmless. Probed once, so a fixed PySide6 needs no change here.
+    """
+    if sys.version_info >= (3, 12):
+        return False
+
+    class Probe(QObject):
+        ping = Signal()
+
+    probe = Probe()
+    before = sys.getrefcount(True)
+    probe.ping.emit()
+    dropped = sys.getrefcount(True) < before
+    if dropped:
+        _incref(True)  # give back what the probe took
+    return dropped
+
+
+_EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
+
+
+def emit(signal: SignalInstance, *args: Any) -> None:
+    """`signal.emit(*args)`, keeping Python's bools alive (see `_emit_drops_a_reference`).
+
+    Use this for every emit from Python in a long-running process.
+    """
+    # The stubs say emit() returns None; PySide6 returns a bool.
+    result: object = signal.emit(*args)  # type: ignore[func-returns-value]
+    if _EMIT_DROPS_A_REFERENCE and isinstance(result, bool):
+        _incref(result)
+
+
+class IdleSource(Protocol):
+    def idle_seconds(self) -> float | None:
+        """Seconds since the user's last input, or None when that can't be known."""
+        ...
+
+
+class NoIdleSource:
+    """No idle detection: every sample counts as activity, so breaks go by time alone.
+
+    The real per-OS adapters (X11 XScreenSaver, GNOME Mutter, Windows, macOS) come with
+    the desktop-shell work and plug in through `IdleSource`.
+    """
+
+    def idle_seconds(self) -> float | None:
+        return None
+
+
+# ----- helpers shared with the CLI ---------------------------------------------------
+
+
+def read_settings(path: Path) -> tuple[Settings | None, list[str]]:
+    """Settings from `path` with no side effects: unlike `load_settings`, a broken file is
+    never moved aside. Returns (None, []) when there is no file, (None, problems) when it
+    can't be used at all, and (settings, problems) otherwise — a bad key keeps its default
+    and is named in `problems`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, []
+    except OSError as error:
+        return None, check_settings_file(path) or [f"Could not read {path}: {error}."]
+    try:
+        document = tomllib.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return None, check_settings_file(path) or [f"{path} could not be used: {error}."]
+    settings, problems = parse_settings(document, str(path))
+    return settings, [str(problem) for problem in problems]
+
+
+def _local_iso(moment: datetime | None, zone: tzinfo) -> str | None:
+    return None if moment is None else moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def status_to_dict(status: Status, zone: tzinfo) -> dict[str, Any]:
+    """A JSON-ready status; times are ISO text in the user's zone (with the offset), and
+    "zone" names that zone (an IANA name, or null for a fixed offset)."""
+    return {
+        "phase": status.phase.value,
+        "zone": getattr(zone, "key", None),
+        "now": _local_iso(status.now, zone),
+        "next_break": status.next_break,
+        "next_break_in": None if status.next_break_in is None else round(status.next_break_in),
+        "held_because": status.held_because,
+        "work_left": None if status.work_left is None else round(status.work_left),
+        "paused_until": _local_iso(status.paused_until, zone),
+        "snoozed_until": _local_iso(status.snoozed_until, zone),
+        "break_ends_at": _local_iso(status.break_ends_at, zone),
+        "next_work_start": _local_iso(status.next_work_start, zone),
+        "done_for_today": status.done_for_today,
+        "snoozes_left": status.snoozes_left,
+    }
+
+
+def _moment(value: Any) -> datetime | None:
+    return None if value is None else from_iso(str(value))
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def status_from_dict(data: dict[str, Any]) -> tuple[Status, tzinfo]:
+    """The inverse of `status_to_dict` (for the CLI): the status and its zone.
+
+    Raises ValueError (or KeyError) for a dict that isn't a status.
+    """
+    now = datetime.fromisoformat(str(data["now"]))
+    zone: tzinfo | None = None
+    name = data.get("zone")
+    if isinstance(name, str) and name:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(name)
+    if zone is None:
+        zone = timezone(now.utcoffset() or timedelta(0))
+    snoozes_left = data.get("snoozes_left")
+    status = Status(
+        phase=Phase(data["phase"]),
+        now=now.astimezone(UTC),
+        next_break=data.get("next_break"),
+        next_break_in=_seconds(data.get("next_break_in")),
+        held_because=data.get("held_because"),
+        work_left=_seconds(data.get("work_left")),
+        paused_until=_moment(data.get("paused_until")),
+        snoozed_until=_moment(data.get("snoozed_until")),
+        break_ends_at=_moment(data.get("break_ends_at")),
+        next_work_start=_moment(data.get("next_work_start")),
+        done_for_today=bool(data.get("done_for_today")),
+        snoozes_left=None if snoozes_left is None else int(snoozes_left),
+    )
+    return status, zone
+
+
+def _status_key(status: Status) -> tuple[Any, ...]:
+    """What a status shows, to the minute: equal keys need no new `status_changed`."""
+
+    def minutes(seconds: float | None) -> int | None:
+        return None if seconds is None else math.ceil(seconds / 60)
+
+    return (
+        status.phase,
+        status.next_break,
+        minutes(status.next_break_in),
+        status.held_because,
+        minutes(status.work_left),
+        status.paused_until,
+        status.snoozed_until,
+        status.break_ends_at,
+        status.next_work_start,
+        status.done_for_today,
+        status.snoozes_left,
+    )
+
+
+class _CommandError(ValueError):
+    """A request with missing or wrong arguments (the message is for the user)."""
+
+
+def _number(args: dict[str, Any], name: str, *, required: bool = False) -> float | None:
+    value = args.get(name)
+    if value is None:
+        if required:
+            raise _CommandError(f"Say how many {name}, e.g. {{{name!r}: 30}}.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _CommandError(f"{name} must be a number.")
+    return float(value)
+
+
+def _only(args: dict[str, Any], *allowed: str) -> None:
+    unknown = sorted(set(args) - set(allowed))
+    if unknown:
+        raise _CommandError(f"Unexpected argument {unknown[0]!r}.")
+
+
+# ----- the runtime -------------------------------------------------------------------
+
+
+class Runtime(QObject):
+    """The headless service. `start()` it once, `stop()` it on quit."""
+
+    nudged = Signal(object)  # a Nudge to show
+    status_changed = Signal(object)  # a Status, when anything it shows changed
+    settings_applied = Signal(object)  # the new Settings after the file changed
+    settings_rejected = Signal(object)  # list[str]: why the changed file was not used
+    show_requested = Signal()  # someone ran `respite` again: bring the UI forward
+
+    def __init__(
+        self,
+        *,
+        config_path: Path | None = None,
+        database_path: Path | None = None,
+        clock: Clock | None = None,
+        idle: IdleSource | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        zone: Callable[[], tzinfo] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings_path = paths.settings_path(config_path)
+        self.database_path = database_path or paths.database_path()
+        self.clock: Clock = clock or SystemClock()
+        self._idle: IdleSource = idle or NoIdleSource()
+        self._monotonic = monotonic
+        self._zone_override = zone
+        # Things to tell the user (settings problems, a log set aside); the UI shows them.
+        self.notices: list[str] = []
+        self.wakeup_at: datetime | None = None
+        self._engine: Engine | None = None
+        self._log: EventLog | None = None
+        self._settings = Settings()
+        self._last_wall: datetime | None = None
+        self._last_mono: float | None = None
+        self._last_status_key: tuple[Any, ...] | None = None
+        self._settings_digest: str | None = None
+        self._idle_failed = False
+        self._running = False
+
+        self.wake_timer = QTimer(self)
+        self.wake_timer.setSingleShot(True)
+        self.wake_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.wake_timer.timeout.connect(self.sample)
+        self.observe_timer = QTimer(self)
+        self.observe_timer.setInterval(round(OBSERVE_EVERY * 1000))
+        self.observe_timer.timeout.connect(self.sample)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload_settings)
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._file_changed)
+        self._watcher.directoryChanged.connect(self._folder_changed)
+
+    # ----- lifetime ------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the runtime has not been started")
+        return self._engine
+
+    @property
+    def event_log(self) -> EventLog:
+        if self._log is None:
+            raise RuntimeError("the runtime has not been started")
+        return self._log
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def zone(self) -> tzinfo:
+        if self._zone_override is not None:
+            return self._zone_override()
+        if self._engine is not None:
+            return self._engine.schedule.zone
+        return resolve_zone(self._settings.timezone)
+
+    def start(self) -> None:
+        """Load settings, open the log, restore the engine and take the first sample.
+
+        Raises StorageError (one sentence for the user) when the log can't be opened.
+        """
+        if self._running:
+            return
+        now = self.clock.now()
+        loaded = load_settings(self.settings_path, now)
+        self._settings = loaded.settings
+        self.notices += loaded.notices + [str(problem) for problem in loaded.problems]
+        self._settings_digest = self._file_digest()
+
+        event_log, notices = EventLog.open(self.database_path, now=now, zone=self.zone)
+        for notice in notices:
+            log.warning("%s", notice)
+        self.notices += notices
+        self._log = event_log
+        try:
+            past_events, past_spans = event_log.recent(now - engine_module.MEMORY)
+            self._engine = Engine(
+                self._settings,
+                self.clock,
+                event_log,
+                zone=self._zone_override,
+                past_events=past_events,
+                past_spans=past_spans,
+            )
+            self._record(EventKind.APP_STARTED, {"version": __version__, "pid": os.getpid()})
+        except BaseException:
+            event_log.close()
+            self._log = None
+            self._engine = None
+            raise
+        self._running = True
+        log.info(
+            "Respite %s started (settings %s, log %s)",
+            __version__,
+            self.settings_path,
+            self.database_path,
+        )
+        self._watch_settings()
+        self.observe_timer.start()
+        self.sample()
+
+    def stop(self) -> None:
+        """Write the open activity span, note the stop and close the log. Idempotent."""
+        if not self._running:
+            return
+        self._running = False
+        self.wake_timer.stop()
+        self.observe_timer.stop()
+        self._reload_timer.stop()
+        watched = self._watcher.files() + self._watcher.directories()
+        if watched:
+            self._watcher.removePaths(watched)
+        try:
+            self.engine.flush()
+            self._record(EventKind.APP_STOPPED, {})
+        except StorageError as error:
+            log.error("%s", error)
+        finally:
+            self.event_log.close()
+        log.info("Respite stopped")
+
+    def _record(self, kind: EventKind, data: dict[str, Any]) -> None:
+        now = self.clock.now()
+        offset = now.astimezone(self.zone()).utcoffset() or timedelta(0)
+        self.event_log.record(Event(kind, now, data, int(offset.total_seconds() // 60)))
+
+    # ----- sampling and the timer ----------------------------------------------------
+
+    def _idle_seconds(self) -> float:
+        try:
+            idle = self._idle.idle_seconds()
+        except Exception:  # an OS adapter failing must not stop the breaks
+            if not self._idle_failed:
+                log.exception("idle time could not be read; counting all time as active")
+            self._idle_failed = True
+            return 0.0
+        if idle is None or not math.isfinite(idle):
+            return 0.0  # unknown: treat as active (breaks by time alone)
+        return max(0.0, idle)
+
+    def _note_clock(self) -> bool:
+        """Compare wall-clock and monotonic progress; True when the wall clock jumped."""
+        wall, mono = self.clock.now(), self._monotonic()
+        jumped = False
+        if self._last_wall is not None and self._last_mono is not None:
+            drift = (wall - self._last_wall).total_seconds() - (mono - self._last_mono)
+            if abs(drift) > JUMP_TOLERANCE:
+                log.info("the wall clock moved by %+.0f s (a clock change or sleep)", drift)
+                jumped = True
+        self._last_wall, self._last_mono = wall, mono
+        return jumped
+
+    def sample(self) -> list[Nudge]:
+        """Take an idle sample now, show what is due and re-arm the timer.
+
+        A wall-clock jump needs no separate `engine.reconcile()`: `observe()` reconciles
+        (it notes the gap, handles a backwards clock and re-evaluates everything), and
+        calling both would record the same gap twice. The jump is why the timer is
+        re-armed from scratch below rather than trusted.
+        """
+        if not self._running:
+            return []
+        self._note_clock()
+        try:
+            nudges = self.engine.observe(self._idle_seconds())
+        except StorageError as error:
+            log.error("%s", error)
+            nudges = []
+        for nudge in nudges:
+            log.info("nudge: %s — %s", nudge.title, nudge.body)
+            emit(self.nudged, nudge)
+        self._settle()
+        return nudges
+
+    def _settle(self) -> None:
+        """After any change: re-arm the precise timer and report a changed status."""
+        self._arm()
+        status = self.engine.status()
+        key = _status_key(status)
+        if key != self._last_status_key:
+            self._last_status_key = key
+            emit(self.status_changed, status)
+
+    def _arm(self) -> None:
+        target = self.engine.next_wakeup()
+        delay = (target - self.clock.now()).total_seconds()
+        self.wakeup_at = target
+        self.wake_timer.start(max(0, min(MAX_WAKE_MS, math.ceil(delay * 1000))))
+        log.debug("next wakeup at %s (in %.1f s)", target, delay)
+
+    # ----- settings ------------------------------------------------------------------
+
+    def _file_digest(self) -> str | None:
+        try:
+            return hashlib.sha256(self.settings_path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    def _watch_settings(self, *, renew: bool = False) -> None:
+        """Watch the file while it exists, else its folder (to see it appear).
+
+        An editor's atomic save replaces the file: the watch on the old file is then
+        useless, so `renew` drops it and watches the new file. Only the file is watched
+        when it exists, so a --config file in a busy folder costs nothing extra.
+        """
+        file, folder = str(self.settings_path), str(self.settings_path.parent)
+        files, folders = set(self._watcher.files()), set(self._watcher.directories())
+        if self.settings_path.exists():
+            if renew and file in files:
+                self._watcher.removePath(file)
+                files.discard(file)
+            if file not in files:
+                self._watcher.addPath(file)
+            if folder in folders:
+                self._watcher.removePath(folder)
+        else:
+            if file in files:
+                self._watcher.removePath(file)
+            if folder not in folders and self.settings_path.parent.is_dir():
+                self._watcher.addPath(folder)
+
+    def _file_changed(self, _path: str) -> None:
+        if self._running:
+            self._watch_settings(renew=True)
+            self._reload_timer.start()
+
+    def _folder_changed(self, _path: str) -> None:
+        if self._running:
+            self._watch_settings()
+            if self.settings_path.exists():
+                self._reload_timer.start()
+
+    def reload_settings(self) -> bool:
+        """Apply the settings file if it changed and is good; True when applied.
+
+        A bad file changes nothing: the current settings stay and `settings_rejected`
+        says why. A deleted file also keeps the current settings.
+        """
+        if not self._running:
+            return False
+        self._watch_settings()
+        digest = self._file_digest()
+        if digest is None or digest == self._settings_digest:
+            if digest is None and self._settings_digest is not None:
+                log.info("%s is gone; keeping the current settings", self.settings_path)
+            self._settings_digest = digest
+            return False
+        self._settings_digest = digest
+        settings, problems = read_settings(self.settings_path)
+        if settings is None or problems:
+            problems = problems or [f"{self.settings_path} could not be read."]
+            log.warning(
+                "the changed settings file was not applied; keeping the current settings: %s",
+                "; ".join(problems),
+            )
+            emit(self.settings_rejected, problems)
+            return False
+        self._settings = settings
+        self.engine.set_settings(settings)
+        log.info("settings reloaded from %s", self.settings_path)
+        emit(self.settings_applied, settings)
+        self._settle()
+        return True
+
+    # ----- actions -------------------------------------------------------------------
+
+    def handle_request(self, command: str, args: dict[str, Any]) -> Any:
+        """The IPC server's handler."""
+        return self.perform(command, **args)
+
+    def perform(self, action: str, /, **args: Any) -> dict[str, Any]:
+        """Carry out one command (from the CLI over IPC, or from the UI).
+
+        Returns a JSON-ready dict that always holds the new "status". Raises a ValueError
+        (ActionError or a command error) whose message is one sentence for the user.
+        """
+        if not self._running:
+            raise ActionError("Respite is shutting down.")
+        engine = self.engine
+        result: dict[str, Any] = {}
+        match action:
+            case "status" | "ping":
+                _only(args)
+            case "version":
+                _only(args)
+                result["version"] = __version__
+            case "show":
+                _only(args)
+                result["shown"] = self.receivers(SIGNAL("show_requested()")) > 0
+                if not result["shown"]:
+                    log.info("asked to show Respite, but it runs without a window")
+                emit(self.show_requested)
+            case "pause":
+                _only(args, "minutes", "until_tomorrow")
+                if args.get("until_tomorrow"):
+                    until = engine.pause(until_tomorrow=True)
+                else:
+                    until = engine.pause(_number(args, "minutes", required=True))
+                result["until"] = self._iso(until)
+            case "resume":
+                _only(args)
+                engine.resume()
+            case "break":
+                _only(args, "what", "kind")
+                what = args.get("what", "start")
+                kind = args.get("kind")
+                if kind is not None and not isinstance(kind, str):
+                    raise _CommandError("kind must be 'short' or 'long'.")
+                if what == "start":
+                    engine.start_break(kind)
+                elif what == "done":
+                    engine.finish_break()
+                elif what == "skip":
+                    engine.skip_break()
+                else:
+                    raise _CommandError(f"A break can start, be done or be skipped, not {what!r}.")
+            case "snooze":
+                _only(args, "minutes")
+                engine.snooze(_number(args, "minutes"))
+            case "win":
+                _only(args, "text")
+                text = args.get("text")
+                if not isinstance(text, str):
+                    raise _CommandError("A small win needs some text.")
+                engine.log_win(text)
+            case "done_for_today":
+                _only(args)
+                result["until"] = self._iso(engine.done_for_today())
+            case "overtime":
+                _only(args, "minutes")
+                minutes = _number(args, "minutes", required=True)
+                assert minutes is not None
+                result["until"] = self._iso(engine.overtime(minutes))
+            case "choice":
+                _only(args, "key", "text")
+                key, text = args.get("key"), args.get("text")
+                if not isinstance(key, str) or (text is not None and not isinstance(text, str)):
+                    raise _CommandError("A choice needs its key, e.g. 'snooze:5'.")
+                try:
+                    engine.perform(key, text)
+                except ValueError as error:  # float() of a bad argument in the key
+                    if isinstance(error, ActionError):
+                        raise
+                    raise _CommandError(f"Unknown choice {key!r}.") from error
+            case "flush":
+                _only(args)
+                engine.flush()
+            case "reload_settings":
+                _only(args)
+                result["applied"] = self.reload_settings()
+            case _:
+                raise _CommandError(f"Respite doesn't know the command {action!r}.")
+        if action not in ("status", "ping", "version", "show", "flush"):
+            shown = {k: v for k, v in args.items() if k != "text"}  # a win's text is private
+            log.info("did %s%s", action, f" {shown}" if shown else "")
+            self._settle()
+        result["status"] = status_to_dict(engine.status(), self.zone())
+        return result
+
+    def _iso(self, moment: datetime) -> str | None:
+        return _local_iso(moment, self.zone())

@@ -1,0 +1,474 @@
+"""The headless runtime: a real event log and Qt timers, a fake clock and idle source."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import Qt
+
+from respite.core.clock import FakeClock
+from respite.core.engine import ActionError, Phase, Status
+from respite.core.events import EventKind
+from respite.core.nudges import Nudge, NudgeKind
+from respite.core.settings import Settings
+from respite.runtime import (
+    JUMP_TOLERANCE,
+    NoIdleSource,
+    Runtime,
+    read_settings,
+    status_from_dict,
+    status_to_dict,
+)
+from respite.storage.db import EventLog
+
+LONDON = ZoneInfo("Europe/London")
+# Monday 23 November 2026, 10:00 in London: inside the default 09:00-12:30 window.
+START = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+
+
+class FakeIdle:
+    def __init__(self) -> None:
+        self.value: float | None = 0.0
+        self.calls = 0
+
+    def idle_seconds(self) -> float | None:
+        self.calls += 1
+        return self.value
+
+
+class BrokenIdle:
+    def idle_seconds(self) -> float | None:
+        raise OSError("the display went away")
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.value = 1000.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, idle: Any = None) -> None:
+        self.clock = FakeClock(START)
+        self.idle = idle if idle is not None else FakeIdle()
+        self.mono = FakeMonotonic()
+        self.settings_path = tmp_path / "config" / "settings.toml"
+        self.settings_path.parent.mkdir(parents=True, exist_ok=True)
+        self.db_path = tmp_path / "data" / "respite.sqlite3"
+        self.runtime = Runtime(
+            config_path=self.settings_path,
+            database_path=self.db_path,
+            clock=self.clock,
+            idle=self.idle,
+            monotonic=self.mono,
+            zone=lambda: LONDON,
+        )
+        self.nudges: list[Nudge] = []
+        self.statuses: list[Status] = []
+        self.runtime.nudged.connect(self.nudges.append)
+        self.runtime.status_changed.connect(self.statuses.append)
+
+    def step(self, seconds: float = 30.0) -> list[Nudge]:
+        """Time passes on both clocks, then the observe timer fires."""
+        self.clock.advance(seconds)
+        self.mono.value += seconds
+        return self.runtime.sample()
+
+    def run_for(self, seconds: float) -> None:
+        end = self.clock.now() + timedelta(seconds=seconds)
+        while self.clock.now() < end:
+            self.step()
+
+    def logged(self) -> list[EventKind]:
+        log, _ = EventLog.open(self.db_path, now=self.clock.now(), readonly=True)
+        with log:
+            return [
+                e.kind for e in log.events(START - timedelta(days=1), START + timedelta(days=7))
+            ]
+
+
+@pytest.fixture
+def harness(qtbot: Any, tmp_path: Path) -> Iterator[Harness]:
+    running = Harness(tmp_path)
+    running.runtime.start()
+    yield running
+    running.runtime.stop()
+
+
+# ----- start, stop, nudges -------------------------------------------------------------
+
+
+def test_start_and_stop_are_recorded(harness: Harness) -> None:
+    harness.step()
+    harness.runtime.stop()
+
+    kinds = harness.logged()
+    assert kinds[0] is EventKind.APP_STARTED
+    assert kinds[-1] is EventKind.APP_STOPPED
+    assert not harness.runtime.running
+    harness.runtime.stop()  # a second stop changes nothing
+
+
+def test_stop_flushes_the_open_activity_span(harness: Harness) -> None:
+    harness.run_for(50)  # under a minute: the engine hasn't written the span's end yet
+    end = harness.clock.now()
+    harness.runtime.stop()
+
+    log, _ = EventLog.open(harness.db_path, now=end, readonly=True)
+    with log:
+        spans = log.spans(START - timedelta(hours=1), end + timedelta(hours=1))
+    assert [(s.start, s.end) for s in spans] == [(START, end)]
+
+
+def test_a_due_break_is_emitted_and_logged(harness: Harness) -> None:
+    harness.run_for(30 * 60)
+
+    assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+    assert harness.nudges[0].at == START + timedelta(minutes=30)
+    assert EventKind.NUDGE in harness.logged()
+    assert harness.statuses[-1].phase is Phase.BREAK_DUE
+
+
+def test_the_runtime_restores_the_engine_from_the_log(qtbot: Any, tmp_path: Path) -> None:
+    first = Harness(tmp_path)
+    first.runtime.start()
+    first.run_for(20 * 60)
+    first.runtime.stop()
+
+    second = Harness(tmp_path)
+    second.clock.set(first.clock.now() + timedelta(seconds=30))
+    second.runtime.start()
+    try:
+        second.run_for(10 * 60)
+        # 20 minutes before the restart count towards the 30-minute break.
+        assert [n.kind for n in second.nudges] == [NudgeKind.SHORT_BREAK]
+    finally:
+        second.runtime.stop()
+
+
+def test_unknown_idle_time_counts_as_activity(qtbot: Any, tmp_path: Path) -> None:
+    harness = Harness(tmp_path, idle=NoIdleSource())
+    harness.runtime.start()
+    try:
+        harness.run_for(30 * 60)
+        assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+    finally:
+        harness.runtime.stop()
+
+
+def test_a_failing_idle_source_is_logged_once_and_counts_as_activity(
+    qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = Harness(tmp_path, idle=BrokenIdle())
+    harness.runtime.start()
+    try:
+        harness.run_for(30 * 60)
+    finally:
+        harness.runtime.stop()
+
+    assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+    assert caplog.text.count("idle time could not be read") == 1
+
+
+def test_nobody_at_the_keyboard_means_no_break_nudge(harness: Harness) -> None:
+    assert isinstance(harness.idle, FakeIdle)
+    harness.idle.value = 10_000.0
+    harness.run_for(40 * 60)
+
+    assert harness.nudges == []
+
+
+def test_status_is_only_reported_when_what_it_shows_changes(harness: Harness) -> None:
+    assert len(harness.statuses) == 1  # the first sample
+    harness.step(1)
+
+    assert len(harness.statuses) == 1
+    harness.runtime.perform("pause", minutes=30)
+    assert harness.statuses[-1].phase is Phase.PAUSED
+
+
+# ----- the precise timer ---------------------------------------------------------------
+
+
+def test_the_precise_timer_is_armed_at_the_next_wakeup(harness: Harness) -> None:
+    timer = harness.runtime.wake_timer
+    wakeup = harness.runtime.engine.next_wakeup()
+
+    assert harness.runtime.wakeup_at == wakeup
+    assert timer.isActive() and timer.isSingleShot()
+    assert timer.timerType() is Qt.TimerType.PreciseTimer
+    expected = (wakeup - harness.clock.now()).total_seconds() * 1000
+    assert expected - 100 <= timer.remainingTime() <= expected
+    assert harness.runtime.observe_timer.interval() == 30_000
+
+
+def test_the_timer_fires_the_nudge_between_samples(qtbot: Any, harness: Harness) -> None:
+    harness.run_for(29 * 60)
+    harness.step(59)  # the break is due at 10:30:00, a second away
+    assert harness.nudges == []
+    due = harness.runtime.wakeup_at
+    assert due == START + timedelta(minutes=30)
+    remaining = harness.runtime.wake_timer.remainingTime()
+    assert 0 < remaining <= 1000
+
+    harness.clock.set(due)  # the real timer fires in about a second
+    with qtbot.waitSignal(harness.runtime.nudged, timeout=3000) as fired:
+        pass
+
+    assert fired.args[0].kind is NudgeKind.SHORT_BREAK
+    assert fired.args[0].at == due
+
+
+def test_a_wall_clock_jump_re_arms_the_timer_and_notes_the_gap_once(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="respite.runtime")
+    harness.step()
+    # The wall clock leaps two hours while only 30 s pass on the monotonic clock.
+    harness.clock.advance(timedelta(hours=2, seconds=30))
+    harness.mono.value += 30
+    harness.runtime.sample()
+    harness.step()
+    harness.step()
+
+    assert "the wall clock moved by +7200 s" in caplog.text
+    assert harness.runtime.wakeup_at == harness.runtime.engine.next_wakeup()
+    assert harness.runtime.wakeup_at > harness.clock.now()
+    assert harness.logged().count(EventKind.SLEEP) == 1
+
+
+def test_small_timer_drift_is_not_a_jump(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="respite.runtime")
+    harness.clock.advance(30 + JUMP_TOLERANCE - 1)
+    harness.mono.value += 30
+    harness.runtime.sample()
+
+    assert "wall clock moved" not in caplog.text
+
+
+# ----- actions -------------------------------------------------------------------------
+
+
+def test_perform_routes_every_action(harness: Harness) -> None:
+    rt = harness.runtime
+    assert rt.perform("status")["status"]["phase"] == "working"
+    assert rt.perform("version")["version"]
+
+    result = rt.perform("pause", minutes=30)
+    assert result["until"] == "2026-11-23T10:30:00+00:00"
+    assert result["status"]["phase"] == "paused"
+    rt.perform("resume")
+    until = rt.perform("pause", until_tomorrow=True)["until"]
+    assert until == "2026-11-24T09:00:00+00:00"
+    rt.perform("resume")
+    assert rt.perform("break")["status"]["phase"] == "on_break"
+    rt.perform("break", what="done")
+    rt.perform("break", what="start", kind="long")
+    rt.perform("break", what="skip")  # skipping a running break ends it
+    rt.perform("snooze", minutes=10)
+    rt.perform("snooze")
+    rt.perform("win", text="  shipped   it ")
+    rt.perform("choice", key="snooze:5")
+    rt.perform("overtime", minutes=15)
+    rt.perform("done_for_today")
+    rt.perform("flush")
+
+    kinds = [k for k in harness.logged() if k not in (EventKind.APP_STARTED, EventKind.NUDGE)]
+    assert kinds == [
+        EventKind.PAUSED,
+        EventKind.RESUMED,
+        EventKind.PAUSED,
+        EventKind.RESUMED,
+        EventKind.BREAK_STARTED,
+        EventKind.BREAK_FINISHED,
+        EventKind.BREAK_STARTED,
+        EventKind.BREAK_FINISHED,
+        EventKind.BREAK_SNOOZED,
+        EventKind.BREAK_SNOOZED,
+        EventKind.WIN,
+        EventKind.BREAK_SNOOZED,
+        EventKind.OVERTIME,
+        EventKind.DONE_FOR_TODAY,
+    ]
+
+
+def test_show_asks_the_ui_to_come_forward(qtbot: Any, harness: Harness) -> None:
+    assert harness.runtime.perform("show")["shown"] is False
+    with qtbot.waitSignal(harness.runtime.show_requested, timeout=1000):
+        result = harness.runtime.perform("show")
+    assert result["shown"] is True
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "message"),
+    [
+        ("resume", {}, "Respite isn't paused."),
+        ("break", {"what": "done"}, "You're not on a break right now."),
+        ("break", {"what": "later"}, "A break can start, be done or be skipped, not 'later'."),
+        ("break", {"kind": 3}, "kind must be 'short' or 'long'."),
+        ("pause", {}, "Say how many minutes, e.g. {'minutes': 30}."),
+        ("pause", {"minutes": "lots"}, "minutes must be a number."),
+        ("pause", {"minutes": True}, "minutes must be a number."),
+        ("pause", {"minutes": 0}, "Pause for between 1 minute and 7 days, or until tomorrow."),
+        ("snooze", {"minutes": 5000}, "Snooze for between 1 minute and 24 hours."),
+        ("win", {}, "A small win needs some text."),
+        ("win", {"text": "  "}, 'A small win needs a few words, e.g. respite win "shipped it".'),
+        ("status", {"verbose": True}, "Unexpected argument 'verbose'."),
+        ("choice", {"key": "snooze:lots"}, "Unknown choice 'snooze:lots'."),
+        ("choice", {"key": "dance"}, "Unknown choice 'dance'."),
+        ("teleport", {}, "Respite doesn't know the command 'teleport'."),
+    ],
+)
+def test_a_wrong_action_is_refused_with_one_sentence(
+    harness: Harness, action: str, args: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        harness.runtime.perform(action, **args)
+
+    assert str(raised.value) == message
+
+
+def test_the_request_handler_takes_args_named_like_the_action_parameter(
+    harness: Harness,
+) -> None:
+    with pytest.raises(ValueError, match="Unexpected argument 'action'"):
+        harness.runtime.handle_request("status", {"action": "x"})
+
+
+def test_actions_after_stop_are_refused(harness: Harness) -> None:
+    harness.runtime.stop()
+
+    with pytest.raises(ActionError, match="shutting down"):
+        harness.runtime.perform("status")
+
+
+# ----- settings ------------------------------------------------------------------------
+
+GOOD = "[breaks.short]\nevery_minutes = 10\n"
+BAD_VALUE = '[breaks.short]\nevery_minutes = "often"\n'
+NOT_TOML = "[breaks.short\nevery_minutes = 10\n"
+
+
+def replace_atomically(path: Path, text: str) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def test_a_changed_settings_file_is_applied(qtbot: Any, harness: Harness) -> None:
+    with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000) as applied:
+        harness.settings_path.write_text(GOOD, encoding="utf-8")  # created after start
+
+    assert applied.args[0].breaks.short.every_minutes == 10
+    assert harness.runtime.engine.settings.breaks.short.every_minutes == 10
+    harness.run_for(10 * 60)
+    assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+
+    # An editor's atomic replace swaps the file out under the watch: still seen, twice.
+    for minutes in (20, 25):
+        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+            replace_atomically(
+                harness.settings_path, f"[breaks.short]\nevery_minutes = {minutes}\n"
+            )
+        assert harness.runtime.settings.breaks.short.every_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BAD_VALUE, 'breaks.short.every_minutes = "often" is not allowed'),
+        (NOT_TOML, "it is not valid TOML"),
+    ],
+)
+def test_a_bad_settings_file_is_reported_and_not_applied(
+    qtbot: Any, tmp_path: Path, text: str, expected: str
+) -> None:
+    harness = Harness(tmp_path)
+    harness.settings_path.write_text(GOOD, encoding="utf-8")
+    harness.runtime.start()
+    try:
+        with qtbot.waitSignal(harness.runtime.settings_rejected, timeout=5000) as rejected:
+            replace_atomically(harness.settings_path, text)
+
+        assert any(expected in problem for problem in rejected.args[0])
+        assert harness.runtime.engine.settings.breaks.short.every_minutes == 10
+        # The user's file is left where it is, for them to fix.
+        assert harness.settings_path.read_text(encoding="utf-8") == text
+        assert sorted(p.name for p in harness.settings_path.parent.iterdir()) == ["settings.toml"]
+        # Fixing it is picked up.
+        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+            replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 15\n")
+        assert harness.runtime.settings.breaks.short.every_minutes == 15
+    finally:
+        harness.runtime.stop()
+
+
+def test_a_deleted_settings_file_keeps_the_settings_until_a_new_one_appears(
+    qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="respite.runtime")
+    harness = Harness(tmp_path)
+    harness.settings_path.write_text(GOOD, encoding="utf-8")
+    harness.runtime.start()
+    try:
+        harness.settings_path.unlink()
+        qtbot.waitUntil(lambda: "is gone; keeping the current settings" in caplog.text)
+        assert harness.runtime.settings.breaks.short.every_minutes == 10
+
+        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+            harness.settings_path.write_text(
+                "[breaks.short]\nevery_minutes = 20\n", encoding="utf-8"
+            )
+        assert harness.runtime.settings.breaks.short.every_minutes == 20
+    finally:
+        harness.runtime.stop()
+
+
+def test_settings_problems_at_start_are_kept_for_the_ui(qtbot: Any, tmp_path: Path) -> None:
+    harness = Harness(tmp_path)
+    harness.settings_path.write_text(BAD_VALUE, encoding="utf-8")
+    harness.runtime.start()
+    harness.runtime.stop()
+
+    assert len(harness.runtime.notices) == 1
+    assert "breaks.short.every_minutes" in harness.runtime.notices[0]
+
+
+def test_read_settings_never_moves_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    assert read_settings(path) == (None, [])
+
+    path.write_text(NOT_TOML, encoding="utf-8")
+    settings, problems = read_settings(path)
+    assert settings is None and len(problems) == 1
+    assert path.exists()
+
+    path.write_text(BAD_VALUE, encoding="utf-8")
+    settings, problems = read_settings(path)
+    assert settings == Settings() and len(problems) == 1
+
+
+def test_a_status_survives_the_trip_through_json(harness: Harness) -> None:
+    harness.runtime.perform("pause", minutes=45)
+    status = harness.runtime.engine.status()
+
+    data = status_to_dict(status, LONDON)
+    back, zone = status_from_dict(data)
+
+    assert data["zone"] == "Europe/London"
+    assert data["paused_until"] == "2026-11-23T10:45:00+00:00"
+    assert zone == LONDON
+    assert back.phase is status.phase
+    assert back.paused_until == status.paused_until
+    assert back.now == status.now.replace(microsecond=0)
