@@ -1,0 +1,119 @@
+"""The one place that builds the desktop app: it picks this system's adapters (idle time,
+notifications, fullscreen, sleep and lock) and wires them to the runtime and the shell."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer
+
+from respite.core.engine import OBSERVE_EVERY
+from respite.platform.fullscreen import FullscreenProbe, fullscreen_probe_for
+from respite.platform.idle import IdleSource, choose_idle_source
+from respite.platform.sleep import LogindWatcher, ScreenSaverActiveWatcher
+from respite.runtime import Runtime
+from respite.ui.shell import Desktop, Notifier
+
+log = logging.getLogger(__name__)
+
+POPUP_FALLBACK = "Nudges appear in Respite's own popup near the tray instead."
+
+
+def choose_idle() -> IdleSource | None:
+    source, explanation = choose_idle_source()
+    log.info("activity: %s", explanation)
+    return source
+
+
+def choose_notifier() -> tuple[Notifier | None, str]:
+    """Desktop notifications with buttons where the server has them, else None (popup)."""
+    if sys.platform != "linux":
+        return None, "Nudges appear in Respite's own popup near the tray."
+    from respite.platform.notify import FreedesktopNotifier, NotifierUnavailable
+
+    try:
+        notifier = FreedesktopNotifier(icon="respite")
+    except NotifierUnavailable as error:
+        return None, f"{error}. {POPUP_FALLBACK}"
+    if not notifier.supports_actions:
+        notifier.shutdown()
+        return None, f"The notification server shows no buttons. {POPUP_FALLBACK}"
+    return notifier, f"Nudges appear as notifications from {notifier.server_name or 'the desktop'}."
+
+
+class DesktopApp(QObject):
+    """Keeps the adapters that feed the engine between samples: fullscreen windows hold
+    break nudges back, sleep and screen locks are noted, and a nudge held back is
+    delivered as soon as the reason goes away."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        desktop: Desktop,
+        *,
+        fullscreen: FullscreenProbe | None = None,
+    ) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.desktop = desktop
+        self.fullscreen = fullscreen or fullscreen_probe_for()
+        self._fullscreen_held = False
+        self._locked_at: datetime | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(round(OBSERVE_EVERY * 1000))
+        self._timer.timeout.connect(self.check_fullscreen)
+        self.logind = LogindWatcher(self)
+        self.screensaver = ScreenSaverActiveWatcher(self)
+        notifier = desktop.notifier
+        if notifier is not desktop.popups and hasattr(notifier, "unavailable"):
+            notifier.unavailable.connect(self._notifications_lost)
+
+    def start(self) -> None:
+        self.desktop.start()
+        self._timer.start()
+        self.check_fullscreen()
+        if self.logind.start():
+            self.logind.sleep_started.connect(self._about_to_sleep)
+            self.logind.sleep_ended.connect(self.runtime.sample)
+            lock_source: LogindWatcher | ScreenSaverActiveWatcher = self.logind
+        else:
+            log.info("no logind: %s", self.logind.unavailable_reason)
+            lock_source = self.screensaver
+            if not self.screensaver.start():
+                log.info("no screen-lock signals: %s", self.screensaver.unavailable_reason)
+        lock_source.session_locked.connect(self._locked)
+        lock_source.session_unlocked.connect(self._unlocked)
+
+    def check_fullscreen(self) -> None:
+        active = self.fullscreen.is_fullscreen_active() is True
+        if active == self._fullscreen_held:
+            return
+        self._fullscreen_held = active
+        self.runtime.engine.set_hold("fullscreen", "fullscreen" if active else None)
+        # Released: a break held back is delivered right away, not at the next sample.
+        self.runtime.sample()
+
+    def _about_to_sleep(self) -> None:
+        self.runtime.engine.flush()
+
+    def _locked(self) -> None:
+        self._locked_at = self.runtime.clock.now()
+
+    def _unlocked(self) -> None:
+        if self._locked_at is not None:
+            self.runtime.engine.note_lock(self._locked_at, self.runtime.clock.now())
+            self._locked_at = None
+        self.runtime.sample()
+
+    def _notifications_lost(self, reason: str) -> None:
+        log.warning("desktop notifications went away (%s); using the popup", reason)
+        self.desktop.use_popups()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.fullscreen.close()
+        notifier = self.desktop.notifier
+        if hasattr(notifier, "shutdown"):
+            notifier.shutdown()

@@ -1,0 +1,191 @@
+"""The break window: a small countdown with one kind idea, Done and Skip.
+
+It stays on top but is not full screen; the opt-in strict style covers every screen
+(a calm backdrop on each, the countdown on the primary one).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from respite.core.break_ideas import BreakIdea
+
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QSoundEffect
+
+log = logging.getLogger(__name__)
+
+WELCOME_BACK_MS = 4000
+
+
+def countdown_text(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes}:{rest:02}"
+
+
+class BreakWindow(QWidget):
+    done_clicked = Signal()
+    skip_clicked = Signal()
+
+    def __init__(
+        self,
+        *,
+        strict: bool = False,
+        sound: bool = True,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(None)
+        self.strict = strict
+        self.sound = sound
+        self._now = clock or (lambda: datetime.now(UTC))
+        self.setWindowTitle("Respite — break")
+        self.setAccessibleName("Break")
+        self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
+        self.heading = QLabel()
+        heading_font = self.heading.font()
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
+        heading_font.setBold(True)
+        self.heading.setFont(heading_font)
+        self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idea = QLabel()
+        self.idea.setWordWrap(True)
+        self.idea.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.idea.setAccessibleName("Break idea")
+        self.countdown = QLabel()
+        count_font = self.countdown.font()
+        count_font.setPointSizeF(count_font.pointSizeF() * 2.4)
+        self.countdown.setFont(count_font)
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.countdown.setAccessibleName("Time left")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setAccessibleName("Break progress")
+        self.done_button = QPushButton("Done")
+        self.done_button.setAccessibleName("Done: end the break")
+        self.done_button.setDefault(True)
+        self.skip_button = QPushButton("Skip")
+        self.skip_button.setAccessibleName("Skip this break")
+        self.done_button.clicked.connect(self.done_clicked)
+        self.skip_button.clicked.connect(self.skip_clicked)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.skip_button)
+        buttons.addWidget(self.done_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 20)
+        layout.setSpacing(12)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.idea)
+        layout.addWidget(self.countdown)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(380)
+        self._ends_at: datetime | None = None
+        self._total = 1.0
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)  # only while a break is on screen
+        self._tick.timeout.connect(self._update)
+        self._backdrops: list[QWidget] = []
+        self._effect: QSoundEffect | None = None
+
+    def start(self, kind: str, ends_at: datetime, idea: BreakIdea) -> None:
+        self._ends_at = ends_at
+        self._total = max(1.0, (ends_at - self._now()).total_seconds())
+        self.heading.setText("A long break" if kind == "long" else "A short break")
+        self.idea.setText(idea.text)
+        self.done_button.setText("Done")
+        self.skip_button.setVisible(True)
+        self.progress.setMaximum(int(self._total))
+        self._update()
+        self._tick.start()
+        if self.strict:
+            self._cover_screens()
+        else:
+            self.adjustSize()
+            screen = QGuiApplication.primaryScreen().availableGeometry()
+            self.move(screen.center() - self.rect().center())
+            self.show()
+        self.raise_()
+
+    def seconds_left(self) -> float:
+        if self._ends_at is None:
+            return 0.0
+        return max(0.0, (self._ends_at - self._now()).total_seconds())
+
+    def _update(self) -> None:
+        left = self.seconds_left()
+        self.countdown.setText(countdown_text(left))
+        self.progress.setValue(int(self._total - left))
+        if left <= 0:
+            self._tick.stop()
+            self.welcome_back()
+
+    def welcome_back(self) -> None:
+        self.heading.setText("Welcome back")
+        self.idea.setText("Nicely done. Ease back in gently.")
+        self.skip_button.setVisible(False)
+        self.done_button.setText("Close")
+        self._play_chime()
+        QTimer.singleShot(WELCOME_BACK_MS, self.finish)
+
+    def finish(self) -> None:
+        self._tick.stop()
+        self._ends_at = None
+        for backdrop in self._backdrops:
+            backdrop.close()
+        self._backdrops.clear()
+        self.hide()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.skip_clicked.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def _cover_screens(self) -> None:
+        primary = QGuiApplication.primaryScreen()
+        for screen in QGuiApplication.screens():
+            if screen is primary:
+                continue
+            backdrop = QWidget(None, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
+            backdrop.setAccessibleName("Break backdrop")
+            backdrop.setStyleSheet("background: #1e2428;")
+            backdrop.setGeometry(screen.geometry())
+            backdrop.showFullScreen()
+            self._backdrops.append(backdrop)
+        self.setGeometry(primary.geometry())
+        self.showFullScreen()
+
+    def _play_chime(self) -> None:
+        if not self.sound:
+            return
+        try:
+            from importlib.resources import as_file, files
+
+            from PySide6.QtMultimedia import QSoundEffect  # heavy: only when a break ends
+        except ImportError as error:  # e.g. no PulseAudio library on the machine
+            log.info("no sound (%s); using the system beep", error)
+            QApplication.beep()
+            return
+        if self._effect is None:
+            with as_file(files("respite.resources").joinpath("sounds", "chime.wav")) as path:
+                self._effect = QSoundEffect(self)
+                self._effect.setSource(QUrl.fromLocalFile(str(path)))
+                self._effect.setVolume(0.5)
+        self._effect.play()

@@ -1,0 +1,240 @@
+"""The desktop shell: tray, nudges, popups and the break window around one Runtime.
+
+The shell holds no rules. It shows what the runtime says (`nudged`, `status_changed`)
+and turns every click into one `Runtime.perform` call — the same door the CLI uses.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
+
+from respite.core.break_ideas import load_ideas, pick_idea
+from respite.core.engine import ActionError, Phase, Status
+from respite.core.nudges import Nudge
+from respite.core.settings import BreakWindowStyle
+from respite.core.status_text import status_line
+from respite.runtime import Runtime
+from respite.ui.break_window import BreakWindow
+from respite.ui.popup import PopupNotifier
+from respite.ui.status_window import StatusWindow
+from respite.ui.tray import TRAY_WAIT_MS, Tray, TrayMenu, TrayWaiter
+
+log = logging.getLogger(__name__)
+
+NO_TRAY_HINT = (
+    "Respite is running, but this desktop shows no tray icons. On GNOME, install the "
+    "“AppIndicator and KStatusNotifierItem Support” extension to get the icon; until then "
+    "nudges still arrive and this small window has everything the menu has."
+)
+
+
+class Notifier(Protocol):
+    """Shows nudges with their buttons: desktop notifications or Respite's own popup."""
+
+    choice_made: SignalInstance  # (Nudge, key)
+    dismissed: SignalInstance  # (Nudge)
+
+    def show(self, nudge: Nudge) -> None: ...
+
+
+def ask_win_text() -> str | None:
+    text, ok = QInputDialog.getText(None, "A small win", "What went well? Even small counts.")
+    return text if ok and text.strip() else None
+
+
+class Desktop(QObject):
+    """Builds the visible parts and connects them to the runtime."""
+
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        notifier: Notifier | None = None,
+        *,
+        tray_wait_ms: int = TRAY_WAIT_MS,
+        ask_win: Callable[[], str | None] = ask_win_text,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.ask_win = ask_win
+        self._rng = rng or random.Random()
+        settings = runtime.settings
+        self.menu = TrayMenu(settings.snooze.choices_minutes)
+        self.menu.action_requested.connect(self.handle_intent)
+        self.tray = Tray(self.menu)
+        self.popups = PopupNotifier()
+        self.notifier: Notifier = notifier or self.popups
+        self.notifier.choice_made.connect(self.handle_choice)
+        self.notifier.dismissed.connect(self._dismissed)
+        if self.notifier is not self.popups:
+            self.popups.choice_made.connect(self.handle_choice)
+            self.popups.dismissed.connect(self._dismissed)
+        self.tray.icon.messageClicked.connect(self._balloon_clicked)
+        self.break_window = BreakWindow(
+            strict=settings.interface.break_window is BreakWindowStyle.STRICT,
+            sound=settings.interface.sound,
+            clock=runtime.clock.now,
+        )
+        self.break_window.done_clicked.connect(lambda: self._perform("break", what="done"))
+        self.break_window.skip_clicked.connect(lambda: self._perform("break", what="skip"))
+        self.status_window = StatusWindow(self.menu)
+        self._ideas = load_ideas()
+        self._last_nudge: Nudge | None = None
+        self.tray_available = False
+        self.waiter = TrayWaiter(wait_ms=tray_wait_ms)
+        self.waiter.tray_found.connect(self._tray_found)
+        self.waiter.gave_up.connect(self._no_tray)
+        runtime.nudged.connect(self.show_nudge)
+        runtime.status_changed.connect(self.show_status)
+        runtime.settings_applied.connect(self._settings_applied)
+        runtime.show_requested.connect(self.bring_forward)
+
+    def start(self) -> None:
+        self.show_status(self.runtime.engine.status())
+        self.waiter.start()
+        for notice in self.runtime.notices:
+            self.tell(notice)
+
+    # ----- showing -------------------------------------------------------------------
+
+    def show_nudge(self, nudge: Nudge) -> None:
+        self._last_nudge = nudge
+        self.notifier.show(nudge)
+
+    def use_popups(self) -> None:
+        """Show nudges in Respite's own popup from now on (the notifier went away)."""
+        self.notifier = self.popups
+
+    def show_status(self, status: Status) -> None:
+        line = status_line(status, self.runtime.zone())
+        self.tray.show_status(status, line)
+        self.status_window.show_status(line)
+        window = self.break_window
+        if status.phase is Phase.ON_BREAK and status.break_ends_at is not None:
+            if window.seconds_left() <= 0:
+                kind = self.runtime.engine.state.on_break
+                is_long = kind is not None and kind.kind == "long"
+                idea = pick_idea(self._ideas, long_break=is_long, rng=self._rng)
+                window.start("long" if is_long else "short", status.break_ends_at, idea)
+        elif window.isVisible() and window.seconds_left() > 0:
+            window.finish()  # ended elsewhere: from the CLI, or "done for today"
+
+    def tell(self, message: str) -> None:
+        """A one-off message for the user, where they will see it."""
+        log.info("telling the user: %s", message)
+        if self.tray_available:
+            self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Information)
+        else:
+            QMessageBox.information(None, "Respite", message)
+
+    def bring_forward(self) -> None:
+        if self.tray_available:
+            self.tray.icon.showMessage(
+                "Respite", status_line(self.runtime.engine.status(), self.runtime.zone())
+            )
+        else:
+            self.status_window.show()
+            self.status_window.raise_()
+            self.status_window.activateWindow()
+
+    def _tray_found(self) -> None:
+        self.tray_available = True
+        self.tray.show()
+        self.popups.tray_area = self.tray.icon.geometry()
+
+    def _no_tray(self) -> None:
+        log.warning("no system tray after waiting; using a small window instead")
+        self.status_window.show()
+        self.status_window.show_hint(NO_TRAY_HINT)
+
+    def _balloon_clicked(self) -> None:
+        if self._last_nudge is not None and self._last_nudge.choices:
+            self.popups.show(self._last_nudge)
+
+    def _settings_applied(self, settings: Any) -> None:
+        self.menu.set_snooze_choices(settings.snooze.choices_minutes)
+        self.break_window.strict = settings.interface.break_window is BreakWindowStyle.STRICT
+        self.break_window.sound = settings.interface.sound
+
+    # ----- acting --------------------------------------------------------------------
+
+    def handle_intent(self, key: str) -> None:
+        name, _, argument = key.partition(":")
+        match name:
+            case "start_break":
+                self._perform("break", what="start")
+            case "skip":
+                self._perform("break", what="skip")
+            case "snooze":
+                self._perform("snooze", minutes=float(argument))
+            case "pause" if argument == "tomorrow":
+                self._perform("pause", until_tomorrow=True)
+            case "pause":
+                self._perform("pause", minutes=float(argument))
+            case "resume":
+                self._perform("resume")
+            case "done_for_today":
+                self._perform("done_for_today")
+            case "overtime":
+                self._perform("overtime", minutes=float(argument))
+            case "win":
+                text = self.ask_win()
+                if text is not None:
+                    self._perform("win", text=text)
+            case "history":
+                self.open_history()
+            case "settings":
+                self.open_settings()
+            case "quit":
+                self.quit_requested.emit()
+            case _:
+                log.error("unknown menu intent %r", key)
+
+    def handle_choice(self, nudge: Nudge, key: str) -> None:
+        """A button on a notification or popup."""
+        if key == "win":
+            text = self.ask_win()
+            if text is not None:
+                self._perform("win", text=text)
+            return
+        self._perform("choice", key=key)
+
+    def _dismissed(self, nudge: Nudge) -> None:
+        self.runtime.engine.dismissed(nudge)
+
+    def _perform(self, action: str, **args: Any) -> None:
+        try:
+            self.runtime.perform(action, **args)
+        except (ActionError, ValueError) as error:
+            self.tell(str(error))
+
+    def open_settings(self) -> None:
+        from respite.ui.settings_window import SettingsWindow
+
+        window = getattr(self, "settings_window", None)
+        if window is None:  # one window for the app's lifetime; Cancel just hides it
+            window = SettingsWindow(self.runtime)
+            self.settings_window = window
+        window.present()
+
+    def open_history(self) -> None:
+        from respite.ui.history_window import HistoryWindow
+
+        window = getattr(self, "history_window", None)
+        if not isinstance(window, HistoryWindow):
+            window = HistoryWindow(self.runtime)
+            self.history_window = window
+        window.present()
+
+    def quit(self) -> None:
+        self.tray.icon.hide()
+        self.break_window.finish()
+        QApplication.quit()

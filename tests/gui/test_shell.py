@@ -1,0 +1,267 @@
+"""The tray menu, the popup and the break window drive the right engine actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QPushButton, QSystemTrayIcon
+
+from respite.core.clock import FakeClock
+from respite.core.engine import Phase
+from respite.core.events import EventKind
+from respite.core.nudges import Choice, Nudge, NudgeKind
+from respite.runtime import Runtime
+from respite.ui.break_window import BreakWindow, countdown_text
+from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
+from respite.ui.popup import NudgePopup, PopupNotifier, popup_position
+from respite.ui.shell import Desktop
+
+LONDON = ZoneInfo("Europe/London")
+MONDAY = date(2026, 11, 23)
+
+
+def at(hhmm: str, day: date = MONDAY) -> datetime:
+    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=LONDON)
+
+
+class AlwaysActive:
+    def idle_seconds(self) -> float | None:
+        return 0.0
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(at("10:00"))
+
+
+@pytest.fixture
+def runtime(qtbot, tmp_path: Path, clock: FakeClock) -> Iterator[Runtime]:
+    rt = Runtime(
+        config_path=tmp_path / "settings.toml",
+        database_path=tmp_path / "data" / "respite.sqlite3",
+        clock=clock,
+        idle=AlwaysActive(),
+        monotonic=lambda: clock.now().timestamp(),
+        zone=lambda: LONDON,
+    )
+    rt.start()
+    yield rt
+    rt.stop()
+
+
+@pytest.fixture
+def desktop(qtbot, runtime: Runtime) -> Iterator[Desktop]:
+    shell = Desktop(runtime, tray_wait_ms=0, ask_win=lambda: "Shipped the release")
+    shell.start()
+    yield shell
+    shell.break_window.finish()
+    shell.status_window.close()
+
+
+def logged(runtime: Runtime) -> list[tuple[EventKind, dict]]:
+    events = runtime.event_log.events(at("00:00"), at("23:59"))
+    return [(e.kind, e.data) for e in events if e.kind not in (EventKind.APP_STARTED,)]
+
+
+def kinds(runtime: Runtime) -> list[EventKind]:
+    return [kind for kind, _ in logged(runtime)]
+
+
+MENU_CASES = [
+    ("start_break", EventKind.BREAK_STARTED, {"kind": "short", "planned_seconds": 120.0}),
+    ("snooze:10", EventKind.BREAK_SNOOZED, {"kind": "short", "minutes": 10.0,
+                                             "over_limit": False}),
+    ("pause:30", EventKind.PAUSED, {"until": "2026-11-23T10:30:00+00:00"}),
+    ("pause:60", EventKind.PAUSED, {"until": "2026-11-23T11:00:00+00:00"}),
+    ("pause:tomorrow", EventKind.PAUSED, {"until": "2026-11-24T09:00:00+00:00"}),
+    ("win", EventKind.WIN, {"text": "Shipped the release"}),
+    ("done_for_today", EventKind.DONE_FOR_TODAY, {"until": "2026-11-24T09:00:00+00:00"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "kind", "data"), MENU_CASES)
+def test_every_tray_menu_entry_lands_in_the_log(
+    desktop: Desktop, runtime: Runtime, key: str, kind: EventKind, data: dict
+) -> None:
+    action = desktop.menu.actions_by_key()[key]
+    assert (action.isEnabled() and action.isVisible()) or key.startswith(("snooze", "pause"))
+    action.trigger()
+    assert logged(runtime)[-1] == (kind, data)
+
+
+def test_resume_replaces_pause_in_the_menu(desktop: Desktop, runtime: Runtime) -> None:
+    actions = desktop.menu.actions_by_key()
+    actions["pause:30"].trigger()
+    assert desktop.menu.resume.isVisible()
+    assert not desktop.menu.pause_menu.menuAction().isVisible()
+    assert desktop.menu.status_action.text() == "Paused until 10:30"
+    actions["resume"].trigger()
+    assert kinds(runtime)[-1] is EventKind.RESUMED
+    assert not desktop.menu.resume.isVisible()
+
+
+def test_quit_history_and_settings_are_shell_intents(desktop: Desktop, qtbot) -> None:
+    with qtbot.waitSignal(desktop.quit_requested, timeout=1000):
+        desktop.menu.actions_by_key()["quit"].trigger()
+    assert {"history", "settings"} <= set(desktop.menu.actions_by_key())
+
+
+def test_a_left_click_opens_the_same_menu(desktop: Desktop, qtbot) -> None:
+    desktop.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    qtbot.waitUntil(desktop.menu.menu.isVisible, timeout=2000)
+    desktop.menu.menu.hide()
+
+
+def test_the_status_line_and_icon_follow_the_engine(
+    desktop: Desktop, runtime: Runtime, clock: FakeClock
+) -> None:
+    assert desktop.menu.status_action.text().startswith("Short break in 30 min")
+    assert desktop.tray.icon.toolTip().startswith("Respite — Short break in 30 min")
+    for _ in range(31 * 2):  # half a minute at a time, as the app samples
+        clock.advance(30)
+        runtime.sample()
+    assert desktop.tray._phase is Phase.BREAK_DUE
+    assert desktop.menu.status_action.text().startswith("Time for a short break")
+
+
+def break_nudge() -> Nudge:
+    return Nudge(
+        NudgeKind.SHORT_BREAK, at("10:30"), "Time for a short break", "Look away.",
+        (Choice("start_break", "Start break"), Choice("snooze:5", "Snooze 5 min"),
+         Choice("skip", "Skip")),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [
+        ("Start break", EventKind.BREAK_STARTED),
+        ("Snooze 5 min", EventKind.BREAK_SNOOZED),
+        ("Skip", EventKind.BREAK_SKIPPED),
+    ],
+)
+def test_every_popup_button_drives_the_engine(
+    desktop: Desktop, runtime: Runtime, qtbot, label: str, kind: EventKind
+) -> None:
+    desktop.show_nudge(break_nudge())
+    popup = desktop.popups.current
+    assert isinstance(popup, NudgePopup)
+    qtbot.waitUntil(popup.isVisible, timeout=2000)
+    button = next(b for b in popup.findChildren(QPushButton) if b.text() == label)
+    assert button.accessibleName() == label
+    button.click()
+    assert kinds(runtime)[-1] is kind
+    assert desktop.popups.current is None or not desktop.popups.current.isVisible()
+
+
+def test_the_win_button_asks_for_words_and_logs_them(desktop: Desktop, runtime) -> None:
+    nudge = Nudge(NudgeKind.END_OF_DAY, at("17:30"), "That's a wrap", "",
+                  (Choice("win", "Log a small win"),))  # fmt: skip
+    desktop.show_nudge(nudge)
+    assert desktop.popups.current is not None
+    desktop.popups.current.buttons["win"].click()
+    assert logged(runtime)[-1] == (EventKind.WIN, {"text": "Shipped the release"})
+
+
+def test_an_unanswered_popup_fades_and_counts_as_ignored(qtbot, runtime, desktop) -> None:
+    notifier = PopupNotifier()
+    notifier.dismissed.connect(desktop._dismissed)
+    notifier.show(break_nudge())
+    assert notifier.current is not None
+    notifier.current._stay.setInterval(10)
+    notifier.current._stay.start()
+    qtbot.waitUntil(lambda: EventKind.NUDGE_DISMISSED in kinds(runtime), timeout=5000)
+    assert logged(runtime)[-1] == (EventKind.NUDGE_DISMISSED, {"kind": "short_break"})
+    assert notifier.current is None
+
+
+def test_the_popup_never_takes_focus_and_sits_by_the_tray(qtbot) -> None:
+    popup = NudgePopup(break_nudge())
+    qtbot.addWidget(popup)
+    assert popup.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    assert popup.windowFlags() & Qt.WindowType.WindowDoesNotAcceptFocus
+    area = QRect(1200, 0, 24, 24)  # a tray at the top right
+    position = popup_position(300, 120, area)
+    assert position.y() > area.bottom()
+    assert position.x() + 300 <= 1280 or position.x() > 0
+    corner = popup_position(300, 120, None)
+    assert corner.x() > 0 and corner.y() > 0
+
+
+def test_a_nudge_that_comes_back_is_more_visible(qtbot) -> None:
+    first = NudgePopup(break_nudge())
+    again = NudgePopup(Nudge(NudgeKind.SHORT_BREAK, at("10:35"), "Still here", "", (), level=1))
+    qtbot.addWidget(first)
+    qtbot.addWidget(again)
+    assert "#d9822b" in again.styleSheet() and "#d9822b" not in first.styleSheet()
+    assert again._stay.interval() > first._stay.interval()
+
+
+def test_starting_a_break_opens_the_break_window(desktop: Desktop, runtime, clock) -> None:
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    window = desktop.break_window
+    assert window.isVisible()
+    assert window.heading.text() == "A short break"
+    assert window.countdown.text() == "2:00"
+    assert window.idea.text()
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert not window.isFullScreen()
+    for control in (window.done_button, window.skip_button, window.countdown, window.idea):
+        assert control.accessibleName()
+
+
+@pytest.mark.parametrize(("button", "completed"), [("done_button", False), ("skip_button", False)])
+def test_break_window_buttons_end_the_break(
+    desktop: Desktop, runtime, clock, button: str, completed: bool
+) -> None:
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    clock.advance(30)
+    getattr(desktop.break_window, button).click()
+    assert logged(runtime)[-1] == (
+        EventKind.BREAK_FINISHED,
+        {"kind": "short", "seconds": 30, "completed": completed},
+    )
+    assert not desktop.break_window.isVisible()
+
+
+def test_the_countdown_reaches_zero_and_welcomes_you_back(qtbot, clock) -> None:
+    window = BreakWindow(sound=False, clock=clock.now)
+    qtbot.addWidget(window)
+    from respite.core.break_ideas import BreakIdea
+
+    window.start("long", clock.now() + timedelta(minutes=10), BreakIdea("walk", "Walk."))
+    assert window.countdown.text() == "10:00"
+    clock.advance(timedelta(minutes=10))
+    window._update()
+    assert window.heading.text() == "Welcome back"
+    assert not window.skip_button.isVisible()
+
+
+def test_countdown_text() -> None:
+    assert [countdown_text(s) for s in (0, 9.6, 61, 600)] == ["0:00", "0:10", "1:01", "10:00"]
+
+
+def test_no_tray_means_a_small_window_and_one_hint(qtbot, runtime) -> None:
+    shell = Desktop(runtime, tray_wait_ms=0)
+    shell._no_tray()
+    assert shell.status_window.isVisible()
+    assert "AppIndicator" in shell.status_window.hint.text()
+    shell.status_window.take_break.click()
+    assert kinds(runtime)[-1] is EventKind.BREAK_STARTED
+    shell.break_window.finish()
+    shell.status_window.close()
+
+
+def test_every_state_has_light_dark_and_template_icons(qapp) -> None:
+    assert palette_variant() in ("light", "dark")
+    for phase in STATE_NAMES:
+        for variant in ("light", "dark", "mono"):
+            icon = state_icon(phase, variant)
+            assert not icon.isNull()
+            assert icon.pixmap(16, 16).width() == 16
+    assert state_icon(Phase.PAUSED, "mono").isMask()
