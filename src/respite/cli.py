@@ -1,6 +1,6 @@
 """The `respite` command: start the app, or talk to the running one.
 
-    respite [--no-tray]                 start Respite (headless until the tray exists)
+    respite [--no-tray]                 start Respite in the tray (or headless)
     respite status [--json]             what's happening now
     respite pause [30m|1h|until-tomorrow]
     respite resume
@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-tray",
         action="store_true",
-        help="run without a tray icon; nudges go to the log (what Respite does for now)",
+        help="run without a tray icon or windows; nudges go to the log",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -670,12 +670,64 @@ def _wait_for_show() -> bool:
     return False
 
 
+APP_ARGV0 = sys.argv[0] or "respite"
+
+
+def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
+    """Start the runtime (and, on a desktop, the tray and its adapters), answer commands
+    on the local socket, and run until asked to quit."""
+    from respite import ipc
+    from respite.runtime import Runtime
+    from respite.storage.db import StorageError
+
+    app.setApplicationName("respite")
+    idle = None
+    if desktop:
+        from respite.app import choose_idle
+
+        app.setQuitOnLastWindowClosed(False)
+        idle = choose_idle()
+    runtime = Runtime(config_path=config, idle=idle)
+    try:
+        runtime.start()
+    except StorageError as error:
+        raise Failure(str(error)) from error
+    server = ipc.Server(runtime.handle_request, data_dir=paths.data_dir())
+    try:
+        server.listen()
+    except ipc.IpcError as error:
+        runtime.stop()
+        raise Failure(str(error)) from error
+    shell = None
+    if desktop:
+        from respite.app import DesktopApp, choose_notifier
+        from respite.qt import GuiThreadGarbageCollector
+        from respite.ui.shell import Desktop
+
+        notifier, explanation = choose_notifier()
+        log.info("nudges: %s", explanation)
+        shell = DesktopApp(runtime, Desktop(runtime, notifier))
+        shell.desktop.quit_requested.connect(app.quit)
+        collector = GuiThreadGarbageCollector(parent=shell)
+        collector.start()
+        shell.start()
+    else:
+        log.info("running without a tray; nudges appear here and in the log")
+    try:
+        with _quit_on_signals(app.quit):
+            app.exec()
+    finally:
+        server.close()
+        if shell is not None:
+            shell.stop()
+        runtime.stop()
+    return EXIT_OK
+
+
 def _run_app(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
     from PySide6.QtCore import QCoreApplication
 
     from respite import ipc
-    from respite.runtime import Runtime
-    from respite.storage.db import StorageError
 
     if _request("show") is not None:
         print(ALREADY_RUNNING, file=out)
@@ -698,31 +750,14 @@ def _run_app(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
                 f"moment, or remove {lock.path} if no Respite is running."
             )
         try:
-            app = QCoreApplication.instance() or QCoreApplication([sys.argv[0] or "respite"])
-            app.setApplicationName("respite")
-            if not args.no_tray:
-                log.debug("the tray isn't built yet; running without it")
-            runtime = Runtime(config_path=config)
-            try:
-                runtime.start()
-            except StorageError as error:
-                raise Failure(str(error)) from error
-            server = ipc.Server(runtime.handle_request, data_dir=data_dir)
-            try:
-                server.listen()
-            except ipc.IpcError as error:
-                runtime.stop()
-                raise Failure(str(error)) from error
-            log.info("running without a tray; nudges appear here and in the log")
-            try:
-                with _quit_on_signals(app.quit):
-                    app.exec()
-            finally:
-                server.close()
-                runtime.stop()
+            if args.no_tray:
+                return _serve(QCoreApplication.instance() or QCoreApplication([APP_ARGV0]), config)
+            from PySide6.QtWidgets import QApplication
+
+            app = QApplication.instance() or QApplication([APP_ARGV0])
+            return _serve(app, config, desktop=True)
         finally:
             lock.release()
-    return EXIT_OK
 
 
 # ----- main --------------------------------------------------------------------------

@@ -21,12 +21,10 @@ and calls `perform()` — the same door the CLI uses over the local socket.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import logging
 import math
 import os
-import sys
 import time
 import tomllib
 from collections.abc import Callable
@@ -42,7 +40,6 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
-    SignalInstance,
 )
 
 from respite import __version__, paths
@@ -54,6 +51,7 @@ from respite.core.nudges import Nudge
 from respite.core.schedule import resolve_zone
 from respite.core.settings import Settings
 from respite.core.settings_parse import parse_settings
+from respite.qt import emit
 from respite.storage.db import EventLog, StorageError
 from respite.storage.settings_store import check_settings_file, load_settings
 
@@ -79,50 +77,6 @@ RELOAD_DELAY_MS = 300
 MAX_WAKE_MS = 6 * 60 * 60 * 1000
 
 
-# ----- WORKAROUND for a PySide6 reference-count bug --------------------------------
-
-
-def _incref(value: object) -> None:
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(value))
-
-
-def _emit_drops_a_reference() -> bool:
-    """Whether `SignalInstance.emit()` hands back a bool it holds no reference to.
-
-    PySide6 6.12 does (seen with Python 3.11): every `.emit()` from Python takes one
-    reference from `True`, and the process dies with "bool_dealloc: deallocating True or
-    False" after a few hundred emits. From Python 3.12 on, True is immortal and the extra
-    release is harmless. Probed once, so a fixed PySide6 needs no change here.
-    """
-    if sys.version_info >= (3, 12):
-        return False
-
-    class Probe(QObject):
-        ping = Signal()
-
-    probe = Probe()
-    before = sys.getrefcount(True)
-    probe.ping.emit()
-    dropped = sys.getrefcount(True) < before
-    if dropped:
-        _incref(True)  # give back what the probe took
-    return dropped
-
-
-_EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
-
-
-def emit(signal: SignalInstance, *args: Any) -> None:
-    """`signal.emit(*args)`, keeping Python's bools alive (see `_emit_drops_a_reference`).
-
-    Use this for every emit from Python in a long-running process.
-    """
-    # The stubs say emit() returns None; PySide6 returns a bool.
-    result: object = signal.emit(*args)  # type: ignore[func-returns-value]
-    if _EMIT_DROPS_A_REFERENCE and isinstance(result, bool):
-        _incref(result)
-
-
 class IdleSource(Protocol):
     def idle_seconds(self) -> float | None:
         """Seconds since the user's last input, or None when that can't be known."""
@@ -132,8 +86,7 @@ class IdleSource(Protocol):
 class NoIdleSource:
     """No idle detection: every sample counts as activity, so breaks go by time alone.
 
-    The real per-OS adapters (X11 XScreenSaver, GNOME Mutter, Windows, macOS) come with
-    the desktop-shell work and plug in through `IdleSource`.
+    Used headless and where no adapter in `respite.platform.idle` works.
     """
 
     def idle_seconds(self) -> float | None:

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QApplication, QStyleFactory
 from respite.core.clock import FakeClock
 from respite.core.events import ActiveSpan, Event, EventKind, iso
 from respite.core.history_format import week_csv, week_json
-from respite.runtime import Runtime, emit
+from respite.qt import emit
+from respite.runtime import Runtime
 from respite.ui.history_window import TITLE, HistoryWindow
 from respite.ui.shell import Desktop
 

@@ -697,3 +697,12 @@ def test_settings_can_change_while_running() -> None:
     sim.engine.set_settings(faster)
     sim.run_until(at(MONDAY, "09:21"), always)
     assert sim.shown_local() == ["Mon 09:20 short_break"]
+
+
+def test_a_gap_is_noted_once_whether_reconcile_or_observe_sees_it_first() -> None:
+    sim = Simulation(Settings(), at(MONDAY, "09:00"))
+    sim.run_until(at(MONDAY, "09:10"), always)
+    sim.clock.set(at(MONDAY, "11:00"))
+    sim.engine.reconcile()
+    sim.engine.observe(0)
+    assert sim.sink.kinds().count(EventKind.SLEEP) == 1

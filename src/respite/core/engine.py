@@ -311,6 +311,7 @@ class Engine:
                 EventKind.SLEEP,
                 {"start": iso(self._last_observed), "end": iso(now), "reason": "gap"},
             )
+            self._last_observed = now  # noted once, whichever call sees it first
 
     def note_lock(self, start: datetime, end: datetime) -> None:
         """The shell saw the screen locked from `start` to `end`."""

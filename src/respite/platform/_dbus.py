@@ -23,6 +23,8 @@ from jeepney.io.threading import DBusConnection, DBusRouter, Proxy, ReceiveStopp
 from jeepney.wrappers import DBusErrorResponse
 from PySide6.QtCore import QObject, Qt, Signal
 
+from respite.qt import emit
+
 log = logging.getLogger(__name__)
 
 CALL_TIMEOUT = 1.0  # seconds; a healthy bus answers in well under 10 ms
@@ -183,7 +185,7 @@ class SignalWatcher(QObject):
             if item is _STOP:
                 return
             try:
-                self._posted.emit(item)
+                emit(self._posted, item)
             except RuntimeError:  # the QObject was deleted without shutdown()
                 return
             if item is _LOST:

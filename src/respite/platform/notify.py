@@ -33,6 +33,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from respite.core.nudges import Nudge
 from respite.platform import _dbus
+from respite.qt import emit
 
 log = logging.getLogger(__name__)
 
@@ -297,13 +298,13 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
                 return
             # dunst keeps the popup after an action from its context menu: close it.
             self._close_notification(notification_id)
-            self.choice_made.emit(nudge, key)
+            emit(self.choice_made, nudge, key)
         elif member == "NotificationClosed":
             notification_id, reason = int(body[0]), int(body[1])
             nudge = self._shown.pop(notification_id, None)
             if nudge is not None:  # expired, closed by the user, or by another client
                 log.debug("notification %d closed, reason %d", notification_id, reason)
-                self.dismissed.emit(nudge)
+                emit(self.dismissed, nudge)
         elif member == "NameOwnerChanged":
             name, _old, new = body
             if name == SERVER_NAME and not new:
@@ -318,7 +319,7 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
         self._available = False
         self._unavailable_reason = f"desktop notifications unavailable: {reason}"
         log.warning("%s", self._unavailable_reason)
-        self.unavailable.emit(self._unavailable_reason)
+        emit(self.unavailable, self._unavailable_reason)
 
     def shutdown(self) -> None:
         """Close what is on screen and the connection. Call before deleting this object."""

@@ -34,6 +34,7 @@ from jeepney.wrappers import DBusErrorResponse
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from respite.platform import _dbus
+from respite.qt import emit
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +140,9 @@ class ClockJumpWatcher(QObject):
         for event in events:
             log.info("clock: %s %.1f s", event.kind.value, event.seconds)
             if event.kind is ClockEventKind.SLEPT:
-                self.slept.emit(event.seconds)
+                emit(self.slept, event.seconds)
             else:
-                self.clock_changed.emit(event.seconds)
+                emit(self.clock_changed, event.seconds)
         return events
 
 
@@ -159,7 +160,7 @@ class _LockWatcher(_dbus.SignalWatcher):
         if locked == self.locked:
             return
         self.locked = locked
-        (self.session_locked if locked else self.session_unlocked).emit()
+        emit(self.session_locked if locked else self.session_unlocked)
 
     def _not_available(self, reason: str) -> bool:
         self.unavailable_reason = reason
@@ -257,7 +258,7 @@ class LogindWatcher(_LockWatcher):
         if member == "PrepareForSleep" and interface == LOGIN1_MANAGER.interface:
             going = bool(message.body[0])
             log.info("logind: %s", "about to sleep" if going else "resumed")
-            (self.sleep_started if going else self.sleep_ended).emit()
+            emit(self.sleep_started if going else self.sleep_ended)
         elif interface == LOGIN1_SESSION and member in ("Lock", "Unlock"):
             self._set_locked(member == "Lock")
         elif member == "PropertiesChanged" and message.body[0] == LOGIN1_SESSION:

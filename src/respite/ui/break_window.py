@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core.break_ideas import BreakIdea
+from respite.qt import emit
 
 if TYPE_CHECKING:
     from PySide6.QtMultimedia import QSoundEffect
@@ -154,7 +155,7 @@ class BreakWindow(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            self.skip_clicked.emit()
+            emit(self.skip_clicked)
         else:
             super().keyPressEvent(event)
 

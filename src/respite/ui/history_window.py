@@ -44,6 +44,7 @@ from respite.core.history_format import (
     week_json,
 )
 from respite.core.history_format import week_name as iso_week_name
+from respite.qt import emit
 from respite.runtime import Runtime
 from respite.storage.db import StorageError
 from respite.ui.history_chart import WeekChart
@@ -276,7 +277,7 @@ class HistoryWindow(QWidget):
         self._stale = False
         self.load_count += 1
         self._show(view)
-        self.loaded.emit()
+        emit(self.loaded)
 
     def _show(self, view: WeekView) -> None:
         self.chart.set_view(view)

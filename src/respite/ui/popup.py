@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core.nudges import Nudge
+from respite.qt import emit
 
 # Seconds a popup stays before it fades; a nudge that came back stays longer.
 STAY_SECONDS = (20, 40, 60)
@@ -134,13 +135,13 @@ class NudgePopup(QFrame):
     def _choose(self, key: str) -> None:
         if not self._answered:
             self._answered = True
-            self.choice_made.emit(key)
+            emit(self.choice_made, key)
             self.close()
 
     def _dismiss(self) -> None:
         if not self._answered:
             self._answered = True
-            self.dismissed.emit()
+            emit(self.dismissed)
             self.close()
 
 
@@ -182,8 +183,8 @@ class PopupNotifier(QObject):
             self.current.choice_made.disconnect()
             self.current.close()
         popup = NudgePopup(nudge)
-        popup.choice_made.connect(lambda key: self.choice_made.emit(nudge, key))
-        popup.dismissed.connect(lambda: self.dismissed.emit(nudge))
+        popup.choice_made.connect(lambda key: emit(self.choice_made, nudge, key))
+        popup.dismissed.connect(lambda: emit(self.dismissed, nudge))
         popup.destroyed.connect(lambda: self._forget(popup))
         self.current = popup
         popup.show_near(self.tray_area)

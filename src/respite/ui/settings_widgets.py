@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core.settings import Reminder, TimeWindow
-from respite.runtime import emit  # keeps True alive on PySide6 6.12 (see there)
+from respite.qt import emit  # keeps True alive on PySide6 6.12 (see there)
 
 # --------------------------------------------------------------------------- colours
 

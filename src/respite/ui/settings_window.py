@@ -51,7 +51,8 @@ from respite.core.settings_parse import (
     settings_to_document,
 )
 from respite.platform.autostart import Autostart
-from respite.runtime import Runtime, emit
+from respite.qt import emit
+from respite.runtime import Runtime
 from respite.storage.settings_store import SettingsWriteError, save_settings
 from respite.ui.settings_cron import preview_text
 from respite.ui.settings_widgets import (

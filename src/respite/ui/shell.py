@@ -19,6 +19,7 @@ from respite.core.engine import ActionError, Phase, Status
 from respite.core.nudges import Nudge
 from respite.core.settings import BreakWindowStyle
 from respite.core.status_text import status_line
+from respite.qt import emit
 from respite.runtime import Runtime
 from respite.ui.break_window import BreakWindow
 from respite.ui.popup import PopupNotifier
@@ -194,7 +195,7 @@ class Desktop(QObject):
             case "settings":
                 self.open_settings()
             case "quit":
-                self.quit_requested.emit()
+                emit(self.quit_requested)
             case _:
                 log.error("unknown menu intent %r", key)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from respite.qt import emit
 from respite.ui.icons import app_icon
 from respite.ui.tray import TrayMenu
 
@@ -25,7 +26,7 @@ class StatusWindow(QWidget):
         self.hint.setAccessibleName("How to get the tray icon")
         self.take_break = QPushButton("Take a break now")
         self.take_break.setAccessibleName("Take a break now")
-        self.take_break.clicked.connect(lambda: menu.action_requested.emit("start_break"))
+        self.take_break.clicked.connect(lambda: emit(menu.action_requested, "start_break"))
         self.more_button = QToolButton()
         self.more_button.setText("More…")
         self.more_button.setAccessibleName("More actions")

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from respite.core.engine import Phase, Status
+from respite.qt import emit
 from respite.ui.icons import app_icon, state_icon
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class TrayMenu(QObject):
     def _add(self, menu: QMenu, label: str, key: str) -> QAction:
         action = menu.addAction(label)
         action.setObjectName(key)
-        action.triggered.connect(lambda _checked=False, k=key: self.action_requested.emit(k))
+        action.triggered.connect(lambda _checked=False, k=key: emit(self.action_requested, k))
         return action
 
     def set_snooze_choices(self, minutes: Sequence[int]) -> None:
@@ -128,7 +129,7 @@ class TrayWaiter(QObject):
 
     def start(self) -> None:
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray_found.emit()
+            emit(self.tray_found)
         else:
             log.info("no system tray yet; waiting up to %d s", TRAY_WAIT_MS // 1000)
             self._timer.start()
@@ -137,7 +138,7 @@ class TrayWaiter(QObject):
         self._tries -= 1
         if QSystemTrayIcon.isSystemTrayAvailable():
             self._timer.stop()
-            self.tray_found.emit()
+            emit(self.tray_found)
         elif self._tries <= 0:
             self._timer.stop()
-            self.gave_up.emit()
+            emit(self.gave_up)
