@@ -22,8 +22,7 @@ POPUP_FALLBACK = "Nudges appear in Respite's own popup near the tray instead."
 
 
 def choose_idle() -> IdleSource | None:
-    source, explanation = choose_idle_source()
-    log.info("activity: %s", explanation)
+    source, _explanation = choose_idle_source()  # the chooser logs its explanation
     return source
 
 

@@ -265,3 +265,15 @@ def test_every_state_has_light_dark_and_template_icons(qapp) -> None:
             assert not icon.isNull()
             assert icon.pixmap(16, 16).width() == 16
     assert state_icon(Phase.PAUSED, "mono").isMask()
+
+
+def test_a_break_taken_from_the_menu_withdraws_its_nudge(desktop: Desktop, runtime, clock) -> None:
+    for _ in range(31 * 2):  # half a minute at a time, until the break is due
+        clock.advance(30)
+        runtime.sample()
+    popup = desktop.popups.current
+    assert popup is not None and popup.nudge.kind is NudgeKind.SHORT_BREAK
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    assert desktop.popups.current is None
+    assert EventKind.NUDGE_DISMISSED not in kinds(runtime)  # withdrawn, not ignored
+    assert kinds(runtime)[-1] is EventKind.BREAK_STARTED

@@ -38,3 +38,8 @@ class Nudge:
     choices: tuple[Choice, ...] = ()
     level: int = 0  # 0 first time; higher when an unanswered nudge comes back
     data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """A stable name for this nudge (nudges hold a dict, so they are not hashable)."""
+        return f"{self.kind.value}@{self.at.isoformat()}"

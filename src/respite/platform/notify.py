@@ -55,8 +55,8 @@ class NotifierUnavailable(RuntimeError):
 
 
 def nudge_id_of(nudge: Nudge) -> str:
-    """A stable name for a nudge (nudges hold a dict, so they are not hashable)."""
-    return f"{nudge.kind.value}@{nudge.at.isoformat()}"
+    """A stable name for a nudge (see `Nudge.id`)."""
+    return nudge.id
 
 
 class Notifier(Protocol):

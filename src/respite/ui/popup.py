@@ -179,16 +179,32 @@ class PopupNotifier(QObject):
 
     def show(self, nudge: Nudge) -> None:
         if self.current is not None:
-            self.current.dismissed.disconnect()
-            self.current.choice_made.disconnect()
-            self.current.close()
+            self.close(self.current.nudge.id)
         popup = NudgePopup(nudge)
-        popup.choice_made.connect(lambda key: emit(self.choice_made, nudge, key))
-        popup.dismissed.connect(lambda: emit(self.dismissed, nudge))
-        popup.destroyed.connect(lambda: self._forget(popup))
+        popup.choice_made.connect(lambda key: self._answered(popup, key))
+        popup.dismissed.connect(lambda: self._ignored(popup))
         self.current = popup
         popup.show_near(self.tray_area)
 
+    def close(self, nudge_id: str) -> None:
+        """Withdraw the popup of a nudge that no longer applies (not counted as ignored)."""
+        popup = self.current
+        if popup is not None and popup.nudge.id == nudge_id:
+            self.current = None
+            popup.dismissed.disconnect()
+            popup.choice_made.disconnect()
+            popup.close()
+
+    def _answered(self, popup: NudgePopup, key: str) -> None:
+        self._forget(popup)
+        emit(self.choice_made, popup.nudge, key)
+
+    def _ignored(self, popup: NudgePopup) -> None:
+        self._forget(popup)
+        emit(self.dismissed, popup.nudge)
+
     def _forget(self, popup: NudgePopup) -> None:
+        # Now, not on `destroyed`: Qt deletes a closed popup later, and a newer nudge may
+        # arrive in between.
         if self.current is popup:
             self.current = None

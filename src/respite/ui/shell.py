@@ -43,6 +43,8 @@ class Notifier(Protocol):
 
     def show(self, nudge: Nudge) -> None: ...
 
+    def close(self, nudge_id: str) -> None: ...
+
 
 def ask_win_text() -> str | None:
     text, ok = QInputDialog.getText(None, "A small win", "What went well? Even small counts.")
@@ -116,6 +118,12 @@ class Desktop(QObject):
 
     def show_status(self, status: Status) -> None:
         line = status_line(status, self.runtime.zone())
+        pending = self._last_nudge
+        if pending is not None and pending.kind.is_break and status.phase is not Phase.BREAK_DUE:
+            # Taken, snoozed or skipped from the menu or the CLI: the nudge has had its say.
+            self._last_nudge = None
+            self.notifier.close(pending.id)
+            self.popups.close(pending.id)
         self.tray.show_status(status, line)
         self.status_window.show_status(line)
         window = self.break_window

@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 # How long to wait for a tray at login: autostart can beat the panel.
 TRAY_WAIT_MS = 10_000
 TRAY_POLL_MS = 500
-PAUSES = (("30 minutes", "pause:30"), ("1 hour", "pause:60"), ("Until tomorrow", "pause:tomorrow"))
+PAUSES = (
+    ("&30 minutes", "pause:30"),
+    ("&1 hour", "pause:60"),
+    ("Until &tomorrow", "pause:tomorrow"),
+)
 
 
 class TrayMenu(QObject):
@@ -38,20 +42,20 @@ class TrayMenu(QObject):
         self.status_action = self.menu.addAction("Respite")
         self.status_action.setEnabled(False)
         self.menu.addSeparator()
-        self.take_break = self._add(self.menu, "Take a break now", "start_break")
-        self.snooze_menu = self.menu.addMenu("Snooze")
+        self.take_break = self._add(self.menu, "&Take a break now", "start_break")
+        self.snooze_menu = self.menu.addMenu("S&nooze")
         self.set_snooze_choices(snooze_minutes)
-        self.pause_menu = self.menu.addMenu("Pause")
+        self.pause_menu = self.menu.addMenu("&Pause")
         for label, key in PAUSES:
             self._add(self.pause_menu, label, key)
-        self.resume = self._add(self.menu, "Resume", "resume")
-        self.win = self._add(self.menu, "Log a small win…", "win")
-        self.done = self._add(self.menu, "Done for today", "done_for_today")
+        self.resume = self._add(self.menu, "&Resume", "resume")
+        self.win = self._add(self.menu, "Log a small &win…", "win")
+        self.done = self._add(self.menu, "&Done for today", "done_for_today")
         self.menu.addSeparator()
-        self.history = self._add(self.menu, "History…", "history")
-        self.settings = self._add(self.menu, "Settings…", "settings")
+        self.history = self._add(self.menu, "&History…", "history")
+        self.settings = self._add(self.menu, "S&ettings…", "settings")
         self.menu.addSeparator()
-        self.quit = self._add(self.menu, "Quit", "quit")
+        self.quit = self._add(self.menu, "&Quit", "quit")
         self.resume.setVisible(False)
 
     def _add(self, menu: QMenu, label: str, key: str) -> QAction:
@@ -63,7 +67,7 @@ class TrayMenu(QObject):
     def set_snooze_choices(self, minutes: Sequence[int]) -> None:
         self.snooze_menu.clear()
         for length in minutes:
-            self._add(self.snooze_menu, f"{length} minutes", f"snooze:{length}")
+            self._add(self.snooze_menu, f"&{length} minutes", f"snooze:{length}")
 
     def actions_by_key(self) -> dict[str, QAction]:
         found = {}
