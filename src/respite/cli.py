@@ -670,7 +670,9 @@ def _wait_for_show() -> bool:
     return False
 
 
-APP_ARGV0 = sys.argv[0] or "respite"
+# Qt derives the X11 window class from argv[0]; "respite" however it was started
+# (`python -m respite` would make it "__main__.py"), so desktop files can match it.
+APP_ARGV0 = "respite"
 
 
 def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:

@@ -706,3 +706,17 @@ def test_a_gap_is_noted_once_whether_reconcile_or_observe_sees_it_first() -> Non
     sim.engine.reconcile()
     sim.engine.observe(0)
     assert sim.sink.kinds().count(EventKind.SLEEP) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [("17:10", "15 min left"), ("17:20", "10 min left"), ("17:23", None), ("17:29", None)],
+)
+def test_a_late_wind_down_says_what_is_left_or_stays_quiet(start: str, expected: str | None):
+    sim = Simulation(Settings(), at(MONDAY, start))
+    sim.run_until(at(MONDAY, "17:29:30"), always)
+    winds = [s.nudge for s in sim.shown if s.nudge.kind is NudgeKind.WIND_DOWN]
+    if expected is None:
+        assert winds == []
+    else:
+        assert len(winds) == 1 and winds[0].body.startswith(expected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -490,14 +491,17 @@ class Engine:
             lead = timedelta(minutes=bounds.wind_down_minutes)
             wind_down = shift.end - lead
             key = f"wind_down:{day.isoformat()}"
+            # Late is fine, but "15 min left" with one minute to go is not: the nudge
+            # comes while at least half of its lead time remains, and says what's left.
             if (
                 lead
                 and wind_down >= shift.start
                 and _fresh(wind_down, now)
-                and now < shift.end
+                and now < shift.end - lead / 2
                 and key not in self.state.sent
             ):
-                text = messages.wind_down_text(bounds.wind_down_minutes)
+                left = math.ceil((shift.end - now).total_seconds() / 60)
+                text = messages.wind_down_text(left)
                 nudges.append(self._nudge(NudgeKind.WIND_DOWN, text, key=key))
             key = f"end_of_day:{day.isoformat()}"
             if bounds.end_of_day_nudge and _fresh(shift.end, now) and key not in self.state.sent:
