@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, QTimer
 from respite.core.engine import OBSERVE_EVERY
 from respite.platform.fullscreen import FullscreenProbe, fullscreen_probe_for
 from respite.platform.idle import IdleSource, choose_idle_source
-from respite.platform.sleep import LogindWatcher, ScreenSaverActiveWatcher
 from respite.runtime import Runtime
 from respite.ui.shell import Desktop, Notifier
 
@@ -63,8 +62,6 @@ class DesktopApp(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(round(OBSERVE_EVERY * 1000))
         self._timer.timeout.connect(self.check_fullscreen)
-        self.logind = LogindWatcher(self)
-        self.screensaver = ScreenSaverActiveWatcher(self)
         notifier = desktop.notifier
         if notifier is not desktop.popups and hasattr(notifier, "unavailable"):
             notifier.unavailable.connect(self._notifications_lost)
@@ -73,15 +70,23 @@ class DesktopApp(QObject):
         self.desktop.start()
         self._timer.start()
         self.check_fullscreen()
-        if self.logind.start():
-            self.logind.sleep_started.connect(self._about_to_sleep)
-            self.logind.sleep_ended.connect(self.runtime.sample)
-            lock_source: LogindWatcher | ScreenSaverActiveWatcher = self.logind
+        if sys.platform.startswith("linux"):
+            self._watch_sleep_and_lock()
+
+    def _watch_sleep_and_lock(self) -> None:
+        # D-Bus (jeepney) exists on Linux only: imported here, not at the top.
+        from respite.platform.sleep import LogindWatcher, ScreenSaverActiveWatcher
+
+        logind = LogindWatcher(self)
+        lock_source: LogindWatcher | ScreenSaverActiveWatcher = logind
+        if logind.start():
+            logind.sleep_started.connect(self._about_to_sleep)
+            logind.sleep_ended.connect(self.runtime.sample)
         else:
-            log.info("no logind: %s", self.logind.unavailable_reason)
-            lock_source = self.screensaver
-            if not self.screensaver.start():
-                log.info("no screen-lock signals: %s", self.screensaver.unavailable_reason)
+            log.info("no logind: %s", logind.unavailable_reason)
+            lock_source = ScreenSaverActiveWatcher(self)
+            if not lock_source.start():
+                log.info("no screen-lock signals: %s", lock_source.unavailable_reason)
         lock_source.session_locked.connect(self._locked)
         lock_source.session_unlocked.connect(self._unlocked)
 

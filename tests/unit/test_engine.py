@@ -720,3 +720,16 @@ def test_a_late_wind_down_says_what_is_left_or_stays_quiet(start: str, expected:
         assert winds == []
     else:
         assert len(winds) == 1 and winds[0].body.startswith(expected)
+
+
+def test_the_open_activity_span_reaches_the_log_at_least_once_a_minute() -> None:
+    """A hard kill loses at most the last minute of activity."""
+    sim = Simulation(Settings(), at(MONDAY, "09:00"))
+    worst = timedelta(0)
+    while sim.clock.now() < at(MONDAY, "10:00"):
+        sim.run_until(sim.clock.now() + timedelta(seconds=30), always)
+        stored = sim.sink.spans[-1]
+        worst = max(worst, sim.engine.state.spans[-1].end - stored.end)
+    assert timedelta(seconds=30) <= worst <= timedelta(seconds=60)
+    sim.engine.flush()
+    assert sim.sink.spans[-1] == sim.engine.state.spans[-1]

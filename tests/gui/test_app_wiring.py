@@ -1,0 +1,131 @@
+"""The desktop wiring: fullscreen windows hold breaks back, locks are noted, balloons open
+the popup, the strict break style covers the screen, and nothing needs D-Bus off Linux."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from respite.app import DesktopApp
+from respite.core.break_ideas import BreakIdea
+from respite.core.clock import FakeClock
+from respite.core.events import EventKind
+from respite.runtime import Runtime
+from respite.ui.break_window import BreakWindow
+from respite.ui.shell import Desktop
+from tests.gui.test_shell import LONDON, AlwaysActive, at, break_nudge, kinds
+
+
+class FakeFullscreen:
+    def __init__(self) -> None:
+        self.active: bool | None = False
+
+    def is_fullscreen_active(self) -> bool | None:
+        return self.active
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(at("10:00"))
+
+
+@pytest.fixture
+def wired(qtbot, tmp_path: Path, clock: FakeClock) -> Iterator[tuple[DesktopApp, FakeFullscreen]]:
+    runtime = Runtime(
+        config_path=tmp_path / "settings.toml",
+        database_path=tmp_path / "respite.sqlite3",
+        clock=clock,
+        idle=AlwaysActive(),
+        monotonic=lambda: clock.now().timestamp(),
+        zone=lambda: LONDON,
+    )
+    runtime.start()
+    probe = FakeFullscreen()
+    app = DesktopApp(runtime, Desktop(runtime, tray_wait_ms=0), fullscreen=probe)
+    app.desktop.start()
+    yield app, probe
+    app.stop()
+    app.desktop.break_window.finish()
+    runtime.stop()
+
+
+def work_minutes(app: DesktopApp, clock: FakeClock, minutes: int) -> None:
+    for _ in range(minutes * 2):
+        clock.advance(30)
+        app.runtime.sample()
+
+
+def test_a_fullscreen_window_holds_the_break_and_release_delivers_it(wired, clock) -> None:
+    app, probe = wired
+    probe.active = True
+    app.check_fullscreen()
+    work_minutes(app, clock, 35)
+    nudges = [e for e in app.runtime.event_log.events(at("00:00"), at("23:59"), [EventKind.NUDGE])]
+    assert nudges == []
+    assert app.runtime.engine.status().held_because == "fullscreen"
+    assert "fullscreen" in app.desktop.menu.status_action.text()
+    probe.active = False
+    app.check_fullscreen()  # released: delivered now, not at the next sample
+    assert kinds(app.runtime)[-1] is EventKind.NUDGE
+    assert app.desktop.popups.current is not None
+
+
+def test_a_screen_lock_is_noted_from_lock_to_unlock(wired, clock) -> None:
+    app, _ = wired
+    app._locked()
+    work_minutes(app, clock, 12)  # the app keeps sampling while the screen is locked
+    app._unlocked()
+    sleeps = app.runtime.event_log.events(at("00:00"), at("23:59"), [EventKind.SLEEP])
+    assert [(e.data["reason"], e.data["start"], e.data["end"]) for e in sleeps] == [
+        ("lock", "2026-11-23T10:00:00+00:00", "2026-11-23T10:12:00+00:00")
+    ]
+
+
+def test_clicking_a_plain_balloon_opens_the_popup(wired) -> None:
+    app, _ = wired
+    desktop = app.desktop
+    desktop._last_nudge = break_nudge()
+    desktop.tray.icon.messageClicked.emit()
+    assert desktop.popups.current is not None
+    assert desktop.popups.current.nudge.title == "Time for a short break"
+
+
+def test_losing_the_notification_server_falls_back_to_the_popup(wired) -> None:
+    app, _ = wired
+    app._notifications_lost("the bus went away")
+    assert app.desktop.notifier is app.desktop.popups
+
+
+def test_the_strict_style_covers_the_screen(qtbot, clock) -> None:
+    window = BreakWindow(strict=True, sound=False, clock=clock.now)
+    qtbot.addWidget(window)
+    window.start("short", clock.now() + timedelta(minutes=2), BreakIdea("eyes", "Look far."))
+    assert window.isFullScreen()
+    window.finish()
+    assert not window.isVisible()
+
+
+def test_the_app_starts_without_d_bus_where_there_is_none() -> None:
+    """Windows and macOS have no jeepney: nothing imported at start-up may need it."""
+    code = (
+        "import builtins\n"
+        "real = builtins.__import__\n"
+        "def guard(name, *args, **kwargs):\n"
+        "    if name.startswith('jeepney'):\n"
+        "        raise ImportError('no D-Bus library here')\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = guard\n"
+        "import respite.app, respite.cli, respite.ui.shell, respite.platform.idle\n"
+        "import respite.platform.autostart, respite.platform.fullscreen\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr
