@@ -31,63 +31,8 @@ APT_PACKAGES=(
     libpulse0
 )
 
-SUDO=()
-CAN_APT=0
-if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
-    if [[ "$(id -u)" == "0" ]]; then
-        CAN_APT=1
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
-        SUDO=(sudo -n --preserve-env=DEBIAN_FRONTEND)
-        CAN_APT=1
-    fi
-fi
-
-pkg_installed() {
-    local alt
-    local -a alts
-    IFS='|' read -r -a alts <<<"$1"
-    for alt in "${alts[@]}"; do
-        if [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$alt" 2>/dev/null)" == ii* ]]; then
-            return 0
-        fi
-    done
-    return 1
-}
-
-APT_UPDATED=0
-apt_install() { # apt_install PKG... (each may be "a|b": the first one apt knows is used)
-    local spec alt chosen log
-    local -a alts pkgs=()
-    log="$(mktemp)"
-    if [[ "$APT_UPDATED" == 0 ]]; then
-        say "apt-get update"
-        if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q >"$log" 2>&1; then
-            cat "$log" >&2
-            rm -f "$log"
-            die "apt-get update failed"
-        fi
-        APT_UPDATED=1
-    fi
-    for spec in "$@"; do
-        IFS='|' read -r -a alts <<<"$spec"
-        chosen="${alts[0]}"
-        for alt in "${alts[@]}"; do
-            if apt-cache policy "$alt" 2>/dev/null | grep -q 'Candidate: [^(]'; then
-                chosen="$alt"
-                break
-            fi
-        done
-        pkgs+=("$chosen")
-    done
-    say "apt-get install ${pkgs[*]}"
-    if ! "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q \
-        --no-install-recommends "${pkgs[@]}" >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        die "apt-get install failed"
-    fi
-    rm -f "$log"
-}
+# shellcheck source=scripts/lib.sh
+source "$REPO_ROOT/scripts/lib.sh"
 
 # ---------------------------------------------------------------- Python >= 3.11
 python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
