@@ -166,7 +166,7 @@ def desktop_entry(command: Sequence[str]) -> str:
         f"Name={APP_NAME}\n"
         "Comment=Gentle break reminders and work-hour boundaries\n"
         f"Exec={exec_value(command)}\n"
-        "Icon=respite\n"
+        "Icon=org.respite.Respite\n"
         "Terminal=false\n"
         "Categories=Utility;\n"
         "X-GNOME-Autostart-enabled=true\n"
