@@ -366,6 +366,7 @@ class InstanceLock:
         """Take the lock without waiting; False when a live instance holds it."""
         paths.ensure_private_dir(self.path.parent)
         if self._lock.tryLock(0):
+            self._make_private()
             return True
         if self._lock.error() != QLockFile.LockError.LockFailedError:
             raise IpcError(
@@ -378,8 +379,15 @@ class InstanceLock:
         if owner is not None and self._owner_is_local() and not _process_alive(owner):
             log.info("removing the stale lock file %s (process %d is gone)", self.path, owner)
             self._lock.removeStaleLockFile()
-            return bool(self._lock.tryLock(0))
+            if self._lock.tryLock(0):
+                self._make_private()
+                return True
         return False
+
+    def _make_private(self) -> None:
+        # QLockFile creates the file with the umask's mode; it names our pid and host.
+        with contextlib.suppress(OSError):
+            self.path.chmod(paths.private_file_mode)
 
     def owner_pid(self) -> int | None:
         pid = self._lock.getLockInfo()[0]  # (0, "", "") when there is no readable lock

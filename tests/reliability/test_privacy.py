@@ -48,11 +48,6 @@ def test_data_folder_and_every_file_in_it_are_private(tmp_path: Path) -> None:
         assert app.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FOUND: the QLockFile respite.lock (pid, host, app name) is created 0644; "
-    "harmless inside the 0700 folder, but not 0600 as promised",
-)
 def test_the_instance_lock_file_is_private(tmp_path: Path) -> None:
     os.umask(0o022)
     app = Headless(tmp_path).start()
