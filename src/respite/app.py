@@ -117,6 +117,7 @@ class DesktopApp(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self.desktop.close()
         self.fullscreen.close()
         notifier = self.desktop.notifier
         if hasattr(notifier, "shutdown"):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import json
 import logging
 import logging.handlers
@@ -182,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     config = command("config", "show where the settings file is, or check it")
     config.add_argument("what", choices=("path", "check"), metavar="path|check")
+
+    secret = command("secret", "store or forget a secret (a calendar URL, a token) in the keyring")
+    secret.add_argument("what", choices=("set", "delete"), metavar="set|delete")
+    secret.add_argument("name", metavar="NAME", help='the name settings use, e.g. "calendar-work"')
     return parser
 
 
@@ -405,8 +410,67 @@ def _cmd_status(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
     else:
         status, zone = _offline_status(config)
     render = _status_json if args.json else _status_text
-    print(render(status, zone, running=result is not None), file=out)
+    text = render(status, zone, running=result is not None)
+    calendar = result.get("calendar") if result is not None else None
+    if isinstance(calendar, dict):
+        if args.json:
+            data = json.loads(text)
+            data["calendar"] = calendar
+            text = json.dumps(data, indent=2)
+        else:
+            text += "".join("\n" + line for line in _calendar_lines(calendar, status.now, zone))
+    hooks = result.get("hooks") if result is not None else None
+    if isinstance(hooks, list):
+        if args.json:
+            data = json.loads(text)
+            data["hooks"] = hooks
+            text = json.dumps(data, indent=2)
+        else:
+            text += "".join("\n" + line for line in _hook_lines(hooks))
+    print(text, file=out)
     return EXIT_OK
+
+
+def _hook_lines(hooks: list[Any]) -> list[str]:
+    """`respite status` lines about each hook's last run."""
+    lines = []
+    for hook in hooks:
+        if not isinstance(hook, dict):
+            continue
+        name = hook.get("name")
+        if hook.get("ok") is None:
+            lines.append(f"Hook {name!r}: not run yet")
+        elif hook["ok"]:
+            lines.append(f"Hook {name!r}: ran for {hook.get('last_event')}")
+        else:
+            lines.append(f"Hook {name!r} failed for {hook.get('last_event')}: {hook.get('detail')}")
+    return lines
+
+
+def _calendar_lines(calendar: dict[str, Any], now: datetime, zone: tzinfo) -> list[str]:
+    """`respite status` lines about the calendar (from the running app's summary)."""
+
+    def when(text: Any) -> str:
+        try:
+            return _when(datetime.fromisoformat(str(text)), now, zone)
+        except ValueError:
+            return str(text)
+
+    lines: list[str] = []
+    if calendar.get("meeting_now_ends"):
+        lines.append(f"In a meeting until {when(calendar['meeting_now_ends'])}")
+    if calendar.get("last_meeting_today_ends"):
+        lines.append(f"Last meeting today ends {when(calendar['last_meeting_today_ends'])}")
+    outside = calendar.get("after_hours_meetings_today") or []
+    if outside:
+        spans = ", ".join(f"{when(m.get('start'))}-{when(m.get('end'))}" for m in outside)
+        noun = "meeting" if len(outside) == 1 else "meetings"
+        lines.append(f"Outside your hours today: {len(outside)} {noun} ({spans})")
+    days_off = calendar.get("days_off") or []
+    if days_off:
+        lines.append("Days off in your calendar: " + ", ".join(str(d) for d in days_off[:7]))
+    lines.extend(f"Calendar problem: {problem}" for problem in calendar.get("problems") or [])
+    return lines
 
 
 def _cmd_pause(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
@@ -566,6 +630,45 @@ def _cmd_config(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
     return EXIT_FAILED
 
 
+def _read_secret_value(name: str) -> str:
+    """The secret from stdin when it is piped, else a prompt that doesn't echo."""
+    if sys.stdin is None:
+        raise UsageError("Give the secret on standard input.")
+    if sys.stdin.isatty():
+        import getpass
+
+        try:
+            return getpass.getpass(f"Secret {name!r} (not shown): ")
+        except (EOFError, KeyboardInterrupt):
+            raise Failure("Nothing stored.") from None
+    return sys.stdin.read(SECRET_READ_LIMIT).strip("\r\n")
+
+
+SECRET_READ_LIMIT = 8192
+
+
+def _cmd_secret(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
+    from respite.storage import secrets
+
+    name = args.name
+    try:
+        secrets.check_name(name)
+        if args.what == "set":
+            value = _read_secret_value(name)
+            if not value:
+                raise Failure("The secret was empty; nothing stored.")
+            secrets.set_secret(name, value)
+            print(f"Stored the secret {name!r} in the system keyring.", file=out)
+            return EXIT_OK
+        if secrets.delete_secret(name):
+            print(f"Deleted the secret {name!r} from the system keyring.", file=out)
+        else:
+            print(f"There was no secret called {name!r}.", file=out)
+        return EXIT_OK
+    except secrets.SecretError as error:
+        raise Failure(str(error)) from None
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Path | None, TextIO], int]] = {
     "status": _cmd_status,
     "pause": _cmd_pause,
@@ -576,10 +679,20 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Path | None, TextIO], int]] =
     "history": _cmd_history,
     "export": _cmd_export,
     "config": _cmd_config,
+    "secret": _cmd_secret,
 }
 
 
 # ----- running the app ---------------------------------------------------------------
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file readable only by its owner (0600), the rolled-over ones too."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a file left by an older version may be 0644
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 @contextlib.contextmanager
@@ -597,7 +710,7 @@ def _logging(verbose: bool, *, log_file: Path | None = None) -> Iterator[None]:
     if log_file is not None:
         try:
             paths.ensure_private_dir(log_file.parent)
-            rotating = logging.handlers.RotatingFileHandler(
+            rotating = _PrivateRotatingFileHandler(
                 log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
             )
             rotating.setFormatter(
@@ -683,6 +796,9 @@ def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
     from respite.storage.db import StorageError
 
     app.setApplicationName("respite")
+    # Wayland compositors match windows to org.respite.Respite.desktop by this name.
+    if hasattr(app, "setDesktopFileName"):  # QGuiApplication only, not headless
+        app.setDesktopFileName("org.respite.Respite")
     idle = None
     if desktop:
         from respite.app import choose_idle
@@ -701,17 +817,19 @@ def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
         runtime.stop()
         raise Failure(str(error)) from error
     shell = None
+    from respite.qt import GuiThreadGarbageCollector
+
+    # Worker threads (calendar fetches, hooks, D-Bus) must never collect Qt objects.
+    collector = GuiThreadGarbageCollector(parent=runtime)
+    collector.start()
     if desktop:
         from respite.app import DesktopApp, choose_notifier
-        from respite.qt import GuiThreadGarbageCollector
         from respite.ui.shell import Desktop
 
         notifier, explanation = choose_notifier()
         log.info("nudges: %s", explanation)
         shell = DesktopApp(runtime, Desktop(runtime, notifier))
         shell.desktop.quit_requested.connect(app.quit)
-        collector = GuiThreadGarbageCollector(parent=shell)
-        collector.start()
         shell.start()
     else:
         log.info("running without a tray; nudges appear here and in the log")
@@ -723,6 +841,7 @@ def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
         if shell is not None:
             shell.stop()
         runtime.stop()
+        collector.stop()
     return EXIT_OK
 
 

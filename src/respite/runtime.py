@@ -27,6 +27,7 @@ import math
 import os
 import time
 import tomllib
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -43,6 +44,7 @@ from PySide6.QtCore import (
 )
 
 from respite import __version__, paths
+from respite.core import calendar as calendar_logic
 from respite.core import engine as engine_module
 from respite.core.clock import Clock, SystemClock
 from respite.core.engine import OBSERVE_EVERY, ActionError, Engine, Phase, Status
@@ -73,6 +75,9 @@ log = logging.getLogger(__name__)
 JUMP_TOLERANCE = 5.0
 # Editors write a file in several steps; wait this long after the last change.
 RELOAD_DELAY_MS = 300
+# "start_of_day" hooks fire when Respite starts this soon after the day's hours begin.
+START_OF_DAY_GRACE = timedelta(minutes=15)
+_NOT_YET = object()  # no work day seen yet since start
 # The precise timer is never set further out than this (samples re-arm it anyway).
 MAX_WAKE_MS = 6 * 60 * 60 * 1000
 
@@ -199,6 +204,27 @@ def _status_key(status: Status) -> tuple[Any, ...]:
     )
 
 
+class _TeeSink:
+    """The event log, also telling the runtime what was recorded (for hooks).
+
+    It holds the callback weakly: a runtime that is no longer used is freed at once,
+    not at the next cycle collection (its windows and timers with it).
+    """
+
+    def __init__(self, log: EventLog, recorded: Callable[[Event], None]) -> None:
+        self._log = log
+        self._recorded = weakref.WeakMethod(recorded)  # type: ignore[arg-type]
+
+    def record(self, event: Event) -> None:
+        self._log.record(event)
+        recorded = self._recorded()
+        if recorded is not None:
+            recorded(event)
+
+    def record_span(self, span: Any) -> None:
+        self._log.record_span(span)
+
+
 class _CommandError(ValueError):
     """A request with missing or wrong arguments (the message is for the user)."""
 
@@ -231,6 +257,7 @@ class Runtime(QObject):
     settings_applied = Signal(object)  # the new Settings after the file changed
     settings_rejected = Signal(object)  # list[str]: why the changed file was not used
     show_requested = Signal()  # someone ran `respite` again: bring the UI forward
+    notice_posted = Signal(str)  # something to tell the user (a calendar or hook problem)
 
     def __init__(
         self,
@@ -262,6 +289,13 @@ class Runtime(QObject):
         self._settings_digest: str | None = None
         self._idle_failed = False
         self._running = False
+        # Calendars: created on start; connects to nothing unless calendars are configured.
+        self.calendar_sync: Any = None
+        self.calendar_events: list[calendar_logic.CalEvent] = []
+        self.calendar_problems: dict[str, str] = {}
+        self.hooks: Any = None
+        self._workday: Any = _NOT_YET
+        self._days_started: set[Any] = set()
 
         self.wake_timer = QTimer(self)
         self.wake_timer.setSingleShot(True)
@@ -330,7 +364,7 @@ class Runtime(QObject):
             self._engine = Engine(
                 self._settings,
                 self.clock,
-                event_log,
+                _TeeSink(event_log, self._event_recorded),
                 zone=self._zone_override,
                 past_events=past_events,
                 past_spans=past_spans,
@@ -349,6 +383,7 @@ class Runtime(QObject):
             self.database_path,
         )
         self._watch_settings()
+        self._start_extras()
         self.observe_timer.start()
         self.sample()
 
@@ -360,6 +395,10 @@ class Runtime(QObject):
         self.wake_timer.stop()
         self.observe_timer.stop()
         self._reload_timer.stop()
+        if self.calendar_sync is not None:
+            self.calendar_sync.stop()
+        if self.hooks is not None:
+            self.hooks.close()
         watched = self._watcher.files() + self._watcher.directories()
         if watched:
             self._watcher.removePaths(watched)
@@ -414,6 +453,7 @@ class Runtime(QObject):
         if not self._running:
             return []
         self._note_clock()
+        self._apply_calendar()
         try:
             nudges = self.engine.observe(self._idle_seconds())
         except StorageError as error:
@@ -427,6 +467,7 @@ class Runtime(QObject):
 
     def _settle(self) -> None:
         """After any change: re-arm the precise timer and report a changed status."""
+        self._note_start_of_day()
         self._arm()
         status = self.engine.status()
         key = _status_key(status)
@@ -436,6 +477,9 @@ class Runtime(QObject):
 
     def _arm(self) -> None:
         target = self.engine.next_wakeup()
+        edge = self._next_calendar_edge()
+        if edge is not None and edge < target:
+            target = edge  # a meeting ends (or starts): deliver the held break on time
         delay = (target - self.clock.now()).total_seconds()
         self.wakeup_at = target
         self.wake_timer.start(max(0, min(MAX_WAKE_MS, math.ceil(delay * 1000))))
@@ -508,9 +552,15 @@ class Runtime(QObject):
             )
             emit(self.settings_rejected, problems)
             return False
+        old = self._settings
         self._settings = settings
         self.engine.set_settings(settings)
         log.info("settings reloaded from %s", self.settings_path)
+        if self.hooks is not None:
+            self.hooks.configure(settings.hooks)
+        if (old.calendars, old.calendar) != (settings.calendars, settings.calendar):
+            self._configure_calendars()
+            self._apply_calendar()
         emit(self.settings_applied, settings)
         self._settle()
         return True
@@ -608,7 +658,142 @@ class Runtime(QObject):
             log.info("did %s%s", action, f" {shown}" if shown else "")
             self._settle()
         result["status"] = status_to_dict(engine.status(), self.zone())
+        if action == "status" and self._settings.calendars:
+            result["calendar"] = self.calendar_summary()
+        if action == "status" and self._settings.hooks:
+            result["hooks"] = self.hook_summary()
         return result
+
+    # ----- hooks ---------------------------------------------------------------------
+
+    def _event_recorded(self, event: Event) -> None:
+        if self.hooks is None or not self._settings.hooks:
+            return
+        from respite.hooks import hook_event_for
+
+        name = hook_event_for(event)
+        if name is not None:
+            self.hooks.fire(name, event.at, self.zone(), event.data)
+
+    def _note_start_of_day(self) -> None:
+        """Fire "start_of_day" once per work day: when its hours begin while Respite runs,
+        or when Respite starts in the first START_OF_DAY_GRACE of them."""
+        if self._engine is None:
+            return
+        now = self.clock.now()
+        day = self._engine.schedule.workday_at(now)
+        previous, self._workday = self._workday, day
+        if day is None or day == previous or day in self._days_started:
+            return
+        shift = self._engine.schedule.shift_on(day)
+        fresh = shift is not None and now - shift.start <= START_OF_DAY_GRACE
+        if previous is _NOT_YET and not fresh:
+            return
+        self._days_started.add(day)
+        if self.hooks is not None and self._settings.hooks and shift is not None:
+            self.hooks.fire("start_of_day", shift.start, self.zone(), {})
+
+    def hook_summary(self) -> list[dict[str, Any]]:
+        """Each hook's last outcome, JSON-ready (for `respite status`)."""
+        outcomes = self.hooks.outcomes() if self.hooks is not None else {}
+        summary = []
+        for hook in self._settings.hooks:
+            outcome = outcomes.get(hook.name)
+            summary.append(
+                {
+                    "name": hook.name,
+                    "last_event": outcome.event if outcome else None,
+                    "last_at": _local_iso(outcome.at, self.zone()) if outcome else None,
+                    "ok": outcome.ok if outcome else None,
+                    "detail": outcome.detail if outcome else None,
+                }
+            )
+        return summary
+
+    # ----- calendars -----------------------------------------------------------------
+
+    def _start_extras(self) -> None:
+        from respite.calendar_sync import CalendarFetcher, CalendarSync
+        from respite.hooks import HookRunner
+
+        self.hooks = HookRunner()
+        self.hooks.configure(self._settings.hooks)
+
+        me = weakref.ref(self)  # no reference cycle back to the runtime
+
+        def zone() -> tzinfo:
+            runtime = me()
+            return runtime.zone() if runtime is not None else UTC
+
+        self.calendar_sync = CalendarSync(CalendarFetcher(), self.clock.now, zone, parent=self)
+        self.calendar_sync.updated.connect(self._calendar_updated)
+        self._configure_calendars()
+
+    def _configure_calendars(self) -> None:
+        if self.calendar_sync is None:
+            return
+        options = self._settings.calendar
+        self.calendar_sync.configure(self._settings.calendars, options.refresh_minutes)
+
+    def _calendar_updated(self, result: Any) -> None:
+        if not self._running:
+            return
+        events: list[calendar_logic.CalEvent] = []
+        for name_events in result.events.values():
+            events.extend(name_events)
+        events.sort(key=lambda e: (e.start, e.end))
+        if events == self.calendar_events and result.problems == self.calendar_problems:
+            return
+        self.calendar_events = events
+        for name, problem in result.problems.items():
+            if self.calendar_problems.get(name) != problem:
+                emit(self.notice_posted, problem)
+        self.calendar_problems = dict(result.problems)
+        self._apply_calendar()
+        self._settle()
+
+    def _apply_calendar(self) -> None:
+        """Hold break nudges while a busy calendar event is on (released right after)."""
+        if self._engine is None:
+            return
+        reason = None
+        if self._settings.calendar.hold_breaks and self._settings.calendars:
+            reason = calendar_logic.meeting_hold(self.calendar_events, self.clock.now())
+        self._engine.set_hold("calendar", reason)
+
+    def _next_calendar_edge(self) -> datetime | None:
+        if not self._settings.calendar.hold_breaks or not self.calendar_events:
+            return None
+        now = self.clock.now()
+        edges = [
+            moment
+            for event in self.calendar_events
+            if event.is_meeting
+            for moment in (event.start, event.end)
+            if moment > now
+        ]
+        return min(edges) if edges else None
+
+    def calendar_summary(self) -> dict[str, Any]:
+        """What the calendar says about today, JSON-ready (for `respite status`)."""
+        zone = self.zone()
+        now = self.clock.now()
+        today = now.astimezone(zone).date()
+        events = self.calendar_events
+        current = calendar_logic.busy_at(events, now)
+        last = calendar_logic.last_meeting_on(events, today, zone)
+        outside = calendar_logic.after_hours_meetings(events, self.engine.schedule, today)
+        days_off = calendar_logic.days_off(events, self._settings.calendar.days_off_words, zone)
+        return {
+            "meeting_now_ends": _local_iso(current.end, zone) if current else None,
+            "last_meeting_today_ends": _local_iso(last.end, zone) if last else None,
+            "after_hours_meetings_today": [
+                {"start": _local_iso(e.start, zone), "end": _local_iso(e.end, zone)}
+                for e in outside
+            ],
+            "days_off": sorted(d.isoformat() for d in days_off if d >= today),
+            "problems": sorted(self.calendar_problems.values()),
+        }
 
     def _iso(self, moment: datetime) -> str | None:
         return _local_iso(moment, self.zone())

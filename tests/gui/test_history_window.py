@@ -595,15 +595,14 @@ def test_light_and_dark_palettes_render(window: HistoryWindow, name: str, qtbot)
 def test_the_tray_menu_opens_the_history(uk_locale: None, seeded: Runtime, qtbot) -> None:
     desktop = Desktop(seeded, tray_wait_ms=0)
     desktop.handle_intent("history")
-    window = desktop.history_window  # type: ignore[attr-defined]
+    window = desktop.history_window
     qtbot.addWidget(window)
     try:
         assert isinstance(window, HistoryWindow) and window.isVisible()
         window.show_week(SEEDED_MONDAY)
         window.close()
         desktop.handle_intent("history")  # the same window, back on this week
-        assert desktop.history_window is window  # type: ignore[attr-defined]
+        assert desktop.history_window is window
         assert window.isVisible() and window.week_start == date(2026, 6, 8)
     finally:
-        desktop.break_window.finish()
-        desktop.status_window.close()
+        desktop.close()

@@ -59,8 +59,7 @@ def desktop(qtbot, runtime: Runtime) -> Iterator[Desktop]:
     shell = Desktop(runtime, tray_wait_ms=0, ask_win=lambda: "Shipped the release")
     shell.start()
     yield shell
-    shell.break_window.finish()
-    shell.status_window.close()
+    shell.close()
 
 
 def logged(runtime: Runtime) -> list[tuple[EventKind, dict]]:
@@ -253,8 +252,7 @@ def test_no_tray_means_a_small_window_and_one_hint(qtbot, runtime) -> None:
     assert "AppIndicator" in shell.status_window.hint.text()
     shell.status_window.take_break.click()
     assert kinds(runtime)[-1] is EventKind.BREAK_STARTED
-    shell.break_window.finish()
-    shell.status_window.close()
+    shell.close()
 
 
 def test_every_state_has_light_dark_and_template_icons(qapp) -> None:

@@ -21,6 +21,9 @@ from respite.core.settings import (
     BreakRule,
     Breaks,
     BreakWindowStyle,
+    CalendarOptions,
+    CalendarSource,
+    Hook,
     Interface,
     Reminder,
     Settings,
@@ -198,6 +201,22 @@ def custom_settings() -> Settings:
         ),
         timezone="Europe/Berlin",
         interface=Interface(autostart=True, sound=False, break_window=BreakWindowStyle.STRICT),
+        calendar=CalendarOptions(hold_breaks=False, days_off_words=("Urlaub",), refresh_minutes=60),
+        calendars=(
+            CalendarSource("Work", secret="calendar-work"),
+            CalendarSource("Home", path="~/home.ics"),
+        ),
+        hooks=(
+            Hook(
+                "Status",
+                on=("start_of_day", "end_of_day"),
+                url="https://hooks.example.org/r",
+                token_secret="hook-token",
+                command=("notify-send", "Respite"),
+                timeout_seconds=30,
+            ),
+            Hook("Private", on=("pause",), url_secret="hook-url"),
+        ),
     )
 
 
@@ -597,6 +616,69 @@ def test_every_model_field_has_a_known_key() -> None:
         assert set(document[table]) == KNOWN_KEYS[table]
     assert set(document["breaks"]["short"]) == KNOWN_KEYS["breaks.short"]
     assert set(document["reminders"][0]) == KNOWN_KEYS["reminders[]"]
+    assert set(document["calendar"]) == KNOWN_KEYS["calendar"]
+    assert set(document["hooks"][0]) | set(document["hooks"][1]) == KNOWN_KEYS["hooks[]"]
+    assert (
+        set(document["calendars"][0]) | set(document["calendars"][1]) == KNOWN_KEYS["calendars[]"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "key"),
+    [
+        ({"name": "A"}, "calendars[0]"),
+        ({"name": "A", "path": "x.ics", "secret": "s"}, "calendars[0]"),
+        ({"name": "A", "secret": "has space"}, "calendars[0].secret"),
+        ({"name": "", "path": "x.ics"}, "calendars[0].name"),
+        ({"name": "A", "url": "https://x", "path": "x.ics"}, "calendars[0].url"),
+    ],
+)
+def test_bad_calendar_entries_are_named(entry: dict[str, Any], key: str) -> None:
+    result, problems = parse({"calendars": [entry]})
+    assert key in [p.key for p in problems]
+    if key != "calendars[0].url":
+        assert result.calendars == ()
+
+
+@pytest.mark.parametrize(
+    ("entry", "key"),
+    [
+        ({"name": "H", "on": ["lunch"], "command": ["true"]}, "hooks[0].on"),
+        ({"name": "H", "on": [], "command": ["true"]}, "hooks[0].on"),
+        ({"name": "H", "on": ["pause"]}, "hooks[0]"),
+        ({"name": "H", "on": ["pause"], "url": "http://example.org/x"}, "hooks[0].url"),
+        ({"name": "H", "on": ["pause"], "command": "rm -rf ~"}, "hooks[0].command"),
+        ({"name": "H", "on": ["pause"], "command": [""]}, "hooks[0].command"),
+        (
+            {"name": "H", "on": ["pause"], "command": ["x"], "timeout_seconds": 0},
+            "hooks[0].timeout_seconds",
+        ),
+        (
+            {"name": "H", "on": ["pause"], "url": "https://a", "url_secret": "b"},
+            "hooks[0].url_secret",
+        ),
+        (
+            {"name": "H", "on": ["pause"], "command": ["x"], "token_secret": "a b"},
+            "hooks[0].token_secret",
+        ),
+    ],
+)
+def test_bad_hooks_are_named(entry: dict[str, Any], key: str) -> None:
+    _, problems = parse({"hooks": [entry]})
+    assert key in [p.key for p in problems]
+
+
+def test_http_hooks_only_on_loopback() -> None:
+    result, problems = parse(
+        {"hooks": [{"name": "T", "on": ["resume"], "url": "http://127.0.0.1:9/x"}]}
+    )
+    assert problems == []
+    assert result.hooks[0].url == "http://127.0.0.1:9/x"
+
+
+def test_a_calendar_url_is_never_a_setting() -> None:
+    _, problems = parse({"calendars": [{"name": "W", "url": "https://secret.example/x.ics"}]})
+    assert any(p.key == "calendars[0].url" for p in problems)
 
 
 # --------------------------------------------------------------------------- work hours

@@ -133,6 +133,55 @@ class Interface:
 
 
 @dataclass(frozen=True, slots=True)
+class CalendarSource:
+    """One iCalendar source: a local file (`path`) or an https URL kept in the keyring
+    under the secret named `secret`. Exactly one of the two is set."""
+
+    name: str
+    path: str = ""
+    secret: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarOptions:
+    hold_breaks: bool = True  # hold break nudges during busy events
+    # All-day events whose titles contain one of these words are days off.
+    days_off_words: tuple[str, ...] = ("Holiday", "OOO", "Vacation")
+    refresh_minutes: int = 15
+
+
+# Boundary events a hook can be attached to (docs/configuration.md describes each).
+HOOK_EVENTS: tuple[str, ...] = (
+    "start_of_day",
+    "wind_down",
+    "end_of_day",
+    "done_for_today",
+    "break_start",
+    "break_end",
+    "pause",
+    "resume",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """An action on boundary events: a webhook POST and/or a local command.
+
+    The webhook address is `url`, or the keyring secret named `url_secret` when the
+    address itself is private; `token_secret` names a bearer token in the keyring.
+    `command` is an argument list, run without a shell.
+    """
+
+    name: str
+    on: tuple[str, ...]
+    url: str = ""
+    url_secret: str = ""
+    token_secret: str = ""
+    command: tuple[str, ...] = ()
+    timeout_seconds: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     work_hours: WorkHours = field(default_factory=WorkHours)
     boundaries: Boundaries = field(default_factory=Boundaries)
@@ -143,3 +192,6 @@ class Settings:
     reminders: tuple[Reminder, ...] = ()
     timezone: str = ""  # an IANA name; empty means the system's zone
     interface: Interface = field(default_factory=Interface)
+    calendar: CalendarOptions = field(default_factory=CalendarOptions)
+    calendars: tuple[CalendarSource, ...] = ()
+    hooks: tuple[Hook, ...] = ()

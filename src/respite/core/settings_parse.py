@@ -18,12 +18,16 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from respite.core.settings import (
+    HOOK_EVENTS,
     WEEKDAYS,
     AfterHours,
     Boundaries,
     BreakRule,
     Breaks,
     BreakWindowStyle,
+    CalendarOptions,
+    CalendarSource,
+    Hook,
     Interface,
     Reminder,
     Settings,
@@ -171,6 +175,8 @@ LIMITS: Final[Mapping[str, Limit]] = {
     "breaks.long.natural_after_minutes": _NATURAL,
     "snooze.choices_minutes": Limit(1, 240),  # each entry
     "snooze.daily_limit": Limit(0, 50, unit=""),
+    "calendar.refresh_minutes": Limit(5, 1440),
+    "hooks[].timeout_seconds": Limit(1, 120, unit="seconds"),
 }
 
 # How many entries a list of minutes may have.
@@ -198,6 +204,9 @@ KNOWN_KEYS: Final[Mapping[str, frozenset[str]]] = {
             "snooze",
             "interface",
             "reminders",
+            "calendar",
+            "calendars",
+            "hooks",
         }
     ),
     "work_hours": frozenset(WEEKDAYS),
@@ -223,13 +232,18 @@ KNOWN_KEYS: Final[Mapping[str, frozenset[str]]] = {
     "snooze": frozenset({"choices_minutes", "daily_limit"}),
     "interface": frozenset({"autostart", "sound", "break_window"}),
     "reminders[]": frozenset({"name", "cron", "message"}),
+    "calendar": frozenset({"hold_breaks", "days_off_words", "refresh_minutes"}),
+    "calendars[]": frozenset({"name", "path", "secret"}),
+    "hooks[]": frozenset(
+        {"name", "on", "url", "url_secret", "token_secret", "command", "timeout_seconds"}
+    ),
 }
 
 
 def _all_dotted_keys() -> list[str]:
     keys: list[str] = []
     for table, names in KNOWN_KEYS.items():
-        prefix = "reminders[0]" if table == "reminders[]" else table
+        prefix = table.replace("[]", "[0]")
         keys.extend(_join(prefix, name) for name in sorted(names))
     return keys
 
@@ -242,13 +256,13 @@ def _suggestion(name: str, table: str) -> str:
     known = sorted(KNOWN_KEYS.get(table, frozenset()))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
-        prefix = "reminders[N]" if table == "reminders[]" else table
+        prefix = table.replace("[]", "[N]")
         return f" (did you mean {_join(prefix, close[0])}?)"
     # Perhaps the right key in the wrong table: match on the last part of every known key.
     leaves = {key.rsplit(".", 1)[-1]: key for key in _ALL_DOTTED_KEYS if "." in key}
     close = difflib.get_close_matches(name, list(leaves), n=1, cutoff=0.8)
     if close:
-        return f" (did you mean {leaves[close[0]].replace('reminders[0]', 'reminders[N]')}?)"
+        return f" (did you mean {leaves[close[0]].replace('[0]', '[N]')}?)"
     return ""
 
 
@@ -492,7 +506,37 @@ def settings_to_document(settings: Settings) -> dict[str, Any]:
     }
     if settings.reminders:
         document["reminders"] = [_reminder_document(r) for r in settings.reminders]
+    if settings.calendar != CalendarOptions() or settings.calendars:
+        document["calendar"] = {
+            "hold_breaks": settings.calendar.hold_breaks,
+            "days_off_words": list(settings.calendar.days_off_words),
+            "refresh_minutes": settings.calendar.refresh_minutes,
+        }
+    if settings.calendars:
+        document["calendars"] = [_calendar_document(c) for c in settings.calendars]
+    if settings.hooks:
+        document["hooks"] = [_hook_document(h) for h in settings.hooks]
     return document
+
+
+def _hook_document(hook: Hook) -> dict[str, Any]:
+    table: dict[str, Any] = {"name": hook.name, "on": list(hook.on)}
+    for key in ("url", "url_secret", "token_secret"):
+        if getattr(hook, key):
+            table[key] = getattr(hook, key)
+    if hook.command:
+        table["command"] = list(hook.command)
+    table["timeout_seconds"] = hook.timeout_seconds
+    return table
+
+
+def _calendar_document(source: CalendarSource) -> dict[str, Any]:
+    table: dict[str, Any] = {"name": source.name}
+    if source.path:
+        table["path"] = source.path
+    if source.secret:
+        table["secret"] = source.secret
+    return table
 
 
 def _reminder_document(reminder: Reminder) -> dict[str, Any]:
@@ -637,6 +681,9 @@ def parse_settings(doc: Mapping[str, Any], source: str) -> tuple[Settings, list[
     snooze = _parse_snooze(reader, reader.table(doc, "snooze", "snooze"))
     interface = _parse_interface(reader, reader.table(doc, "interface", "interface"))
     reminders = _parse_reminders(reader, doc)
+    calendar = _parse_calendar_options(reader, reader.table(doc, "calendar", "calendar"))
+    calendars = _parse_calendars(reader, doc)
+    hooks = _parse_hooks(reader, doc)
 
     settings = Settings(
         work_hours=work_hours,
@@ -648,6 +695,9 @@ def parse_settings(doc: Mapping[str, Any], source: str) -> tuple[Settings, list[
         reminders=reminders,
         timezone=timezone,
         interface=interface,
+        calendar=calendar,
+        calendars=calendars,
+        hooks=hooks,
     )
     return settings, reader.problems
 
@@ -869,3 +919,201 @@ def _parse_reminder(reader: _Reader, item: Mapping[str, Any], path: str) -> Remi
         return None
     assert isinstance(name, str) and isinstance(cron, str)
     return Reminder(name=name, cron=cron, message=message)
+
+
+# --------------------------------------------------------------------------- calendars
+
+WORD_MAX = 40
+_WORDS_ALLOWED = f'a list of up to 10 words of 1 to {WORD_MAX} characters, e.g. ["Holiday", "OOO"]'
+SECRET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
+_SECRET_ALLOWED = (
+    "the name of a secret in the keyring (1 to 64 letters, digits, '-', '_' or '.'), "
+    'e.g. "calendar-work"; store it with: respite secret set calendar-work'
+)
+_PATH_ALLOWED = 'the path of a local .ics file, e.g. "~/calendar.ics"'
+_CALENDARS_ALLOWED = (
+    "a list of [[calendars]] tables, each with a name and either path (a local .ics file) "
+    "or secret (the keyring name of the calendar's https URL)"
+)
+
+
+def _parse_calendar_options(reader: _Reader, table: Mapping[str, Any]) -> CalendarOptions:
+    d = CalendarOptions()
+    path = "calendar"
+    words = d.days_off_words
+    if "days_off_words" in table:
+        value = table["days_off_words"]
+        if (
+            isinstance(value, list | tuple)
+            and len(value) <= 10
+            and all(_text_ok(w, 1, WORD_MAX, one_line=True) and w.strip() for w in value)
+        ):
+            words = tuple(value)
+        else:
+            reader.report("calendar.days_off_words", value, _WORDS_ALLOWED)
+    return CalendarOptions(
+        hold_breaks=reader.boolean(table, path, "hold_breaks", d.hold_breaks),
+        days_off_words=words,
+        refresh_minutes=reader.integer(table, path, "refresh_minutes", d.refresh_minutes),
+    )
+
+
+def _parse_calendars(reader: _Reader, doc: Mapping[str, Any]) -> tuple[CalendarSource, ...]:
+    if "calendars" not in doc:
+        return ()
+    value = doc["calendars"]
+    if not isinstance(value, list | tuple):
+        reader.report("calendars", value, _CALENDARS_ALLOWED)
+        return ()
+    sources: list[CalendarSource] = []
+    names: set[str] = set()
+    for index, item in enumerate(value):
+        path = f"calendars[{index}]"
+        if not isinstance(item, Mapping):
+            reader.report(path, item, "a table with a name and either path or secret")
+            continue
+        reader.check_keys(item, "calendars[]", path)
+        name = item.get("name", MISSING)
+        usable = True
+        if not _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
+            reader.report(f"{path}.name", name, _NAME_ALLOWED)
+            usable = False
+        elif name in names:
+            reader.report(f"{path}.name", name, "a name no other calendar has")
+            usable = False
+        file = item.get("path", "")
+        secret = item.get("secret", "")
+        if not isinstance(file, str) or len(file) > 1000 or "\n" in file:
+            reader.report(f"{path}.path", file, _PATH_ALLOWED)
+            usable = False
+        elif not isinstance(secret, str) or (secret and not SECRET_NAME.fullmatch(secret)):
+            reader.report(f"{path}.secret", secret, _SECRET_ALLOWED)
+            usable = False
+        elif bool(file) == bool(secret):
+            reader.report(
+                path,
+                dict(item),
+                "either path (a local .ics file) or secret (the keyring name of an https "
+                "URL), not both or neither",
+            )
+            usable = False
+        if usable:
+            assert isinstance(name, str) and isinstance(file, str) and isinstance(secret, str)
+            names.add(name)
+            sources.append(CalendarSource(name=name, path=file, secret=secret))
+    return tuple(sources)
+
+
+# --------------------------------------------------------------------------- hooks
+
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+_HOOKS_ALLOWED = (
+    "a list of [[hooks]] tables, each with a name, the events it is on, and a url, "
+    "url_secret and/or command"
+)
+_ON_ALLOWED = "a list of one or more of " + ", ".join(f'"{e}"' for e in HOOK_EVENTS)
+_URL_ALLOWED = (
+    'an https:// address, e.g. "https://hooks.example.org/respite" '
+    "(http:// only for 127.0.0.1 and localhost)"
+)
+_COMMAND_ALLOWED = (
+    'an argument list such as ["notify-send", "Respite"] (1 to 32 strings, run without '
+    "a shell, the first being the program)"
+)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` can't be a webhook or calendar address, or None when it can."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return _URL_ALLOWED
+    if parts.scheme == "https" and host:
+        return None
+    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
+        return None
+    return _URL_ALLOWED
+
+
+def _parse_hooks(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Hook, ...]:
+    if "hooks" not in doc:
+        return ()
+    value = doc["hooks"]
+    if not isinstance(value, list | tuple):
+        reader.report("hooks", value, _HOOKS_ALLOWED)
+        return ()
+    hooks: list[Hook] = []
+    for index, item in enumerate(value):
+        path = f"hooks[{index}]"
+        if not isinstance(item, Mapping):
+            reader.report(path, item, "a table with a name, on, and a url or command")
+            continue
+        reader.check_keys(item, "hooks[]", path)
+        hook = _parse_hook(reader, item, path)
+        if hook is not None:
+            hooks.append(hook)
+    return tuple(hooks)
+
+
+def _parse_hook(reader: _Reader, item: Mapping[str, Any], path: str) -> Hook | None:
+    usable = True
+    name = item.get("name", MISSING)
+    if not _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
+        reader.report(f"{path}.name", name, _NAME_ALLOWED)
+        usable = False
+    on = item.get("on", MISSING)
+    if (
+        not isinstance(on, list | tuple)
+        or not on
+        or not all(isinstance(e, str) and e in HOOK_EVENTS for e in on)
+    ):
+        reader.report(f"{path}.on", on, _ON_ALLOWED)
+        usable = False
+    url = item.get("url", "")
+    if not isinstance(url, str) or (url and url_problem(url) is not None):
+        reader.report(f"{path}.url", url, _URL_ALLOWED)
+        usable = False
+    secrets: dict[str, str] = {}
+    for key in ("url_secret", "token_secret"):
+        secret = item.get(key, "")
+        if not isinstance(secret, str) or (secret and not SECRET_NAME.fullmatch(secret)):
+            reader.report(f"{path}.{key}", secret, _SECRET_ALLOWED.replace("calendar-work", key))
+            usable = False
+        else:
+            secrets[key] = secret
+    if url and secrets.get("url_secret"):
+        reader.report(f"{path}.url_secret", secrets["url_secret"], "url or url_secret, not both")
+        usable = False
+    command = item.get("command", [])
+    if (
+        not isinstance(command, list | tuple)
+        or len(command) > 32
+        or not all(isinstance(a, str) and len(a) <= 1000 and "\x00" not in a for a in command)
+        or (command and not command[0].strip())
+    ):
+        reader.report(f"{path}.command", command, _COMMAND_ALLOWED)
+        usable = False
+    timeout = item.get("timeout_seconds", 10)
+    limit = LIMITS["hooks[].timeout_seconds"]
+    if not limit.allows(timeout):
+        reader.report(f"{path}.timeout_seconds", timeout, limit.describe() + _quote_hint(timeout))
+        timeout = 10
+    if usable and not (url or secrets.get("url_secret") or command):
+        reader.report(path, dict(item), "a url, url_secret or command to run")
+        usable = False
+    if not usable:
+        return None
+    assert isinstance(name, str) and isinstance(on, list | tuple) and isinstance(url, str)
+    assert isinstance(command, list | tuple) and isinstance(timeout, int)
+    return Hook(
+        name=name,
+        on=tuple(dict.fromkeys(on)),
+        url=url,
+        url_secret=secrets.get("url_secret", ""),
+        token_secret=secrets.get("token_secret", ""),
+        command=tuple(command),
+        timeout_seconds=timeout,
+    )

@@ -122,6 +122,16 @@ def _put(document: dict[str, Any], key: str, value: Any) -> None:
     target[name] = value
 
 
+def _default_calendar_table() -> dict[str, Any]:
+    """The [calendar] table as settings_to_document writes it for the defaults."""
+    from respite.core.settings import CalendarOptions
+
+    table = settings_to_document(Settings(calendar=CalendarOptions(hold_breaks=False)))
+    table = dict(table["calendar"])
+    table["hold_breaks"] = True
+    return table
+
+
 class SettingsWindow(QDialog):
     """Edit every setting; OK applies and closes, Apply applies, Cancel discards.
 
@@ -170,6 +180,7 @@ class SettingsWindow(QDialog):
         self.tabs.addTab(self._evenings_tab(), "&Evenings")
         self.tabs.addTab(self._reminders_tab(), "&Reminders")
         self.tabs.addTab(self._general_tab(), "&General")
+        self.tabs.addTab(self._integrations_tab(), "&Integrations")
 
         bottom = QHBoxLayout()
         self.message = QLabel()
@@ -696,10 +707,145 @@ class SettingsWindow(QDialog):
         layout.addStretch(1)
         return page
 
+    def _integrations_tab(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(
+            HintLabel(
+                "Calendars hold break nudges during meetings; hooks tell other tools when "
+                "your day starts and ends. Both are set up in the settings file "
+                "([[calendars]] and [[hooks]], see docs/configuration.md); private addresses "
+                "and tokens go in the system keyring below, never in the file."
+            )
+        )
+        form = self._form()
+        self._check(
+            form,
+            "calendar.hold_breaks",
+            check_field(
+                "Hold break nudges during meetings",
+                "While a busy calendar event is on, a due break waits and comes right after.",
+            ),
+        )
+        words = line_field(
+            "Day-off words",
+            "An all-day calendar event whose title contains one of these words (any case) "
+            "is a day off. Separate them with commas.",
+            "Holiday, OOO",
+        )
+        self._row(form, "calendar.days_off_words", "Day-off words:", words, wide=True)
+        self._number(
+            form,
+            "calendar.refresh_minutes",
+            "Refresh every:",
+            "How often calendars from the web are fetched again.",
+        )
+        self.calendars_summary = QLabel()
+        self.calendars_summary.setWordWrap(True)
+        self.calendars_summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.calendars_summary.setAccessibleName("Calendars")
+        self._row(form, "calendars", "Calendars:", self.calendars_summary, wide=True)
+        self.hooks_summary = QLabel()
+        self.hooks_summary.setWordWrap(True)
+        self.hooks_summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.hooks_summary.setAccessibleName("Hooks")
+        self._row(form, "hooks", "Hooks:", self.hooks_summary, wide=True)
+        layout.addLayout(form)
+
+        box = QGroupBox("Secrets in the system keyring")
+        secrets_form = self._form(box)
+        self.secret_name = line_field(
+            "Secret name",
+            'The name the settings file uses, e.g. calendar-work (secret = "calendar-work").',
+            "calendar-work",
+        )
+        self.secret_value = line_field(
+            "Secret value",
+            "The calendar's private address or the hook's token. It goes to the system "
+            "keyring only and is never shown again.",
+        )
+        self.secret_value.setEchoMode(QLineEdit.EchoMode.Password)
+        secrets_form.addRow("Name:", self.secret_name)
+        secrets_form.addRow("Value:", self.secret_value)
+        buttons = QHBoxLayout()
+        self.secret_store = QPushButton("Store in keyring")
+        self.secret_store.setAccessibleName("Store the secret in the keyring")
+        self.secret_store.clicked.connect(self.store_secret)
+        self.secret_forget = QPushButton("Forget")
+        self.secret_forget.setAccessibleName("Forget the secret")
+        self.secret_forget.clicked.connect(self.forget_secret)
+        buttons.addWidget(self.secret_store)
+        buttons.addWidget(self.secret_forget)
+        buttons.addStretch(1)
+        secrets_form.addRow(buttons)
+        self.secret_result = QLabel()
+        self.secret_result.setWordWrap(True)
+        self.secret_result.setTextFormat(Qt.TextFormat.PlainText)
+        self.secret_result.setAccessibleName("Keyring result")
+        secrets_form.addRow(self.secret_result)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return page
+
+    def store_secret(self) -> bool:
+        """Put the value field into the keyring under the name field; clears the value."""
+        from respite.storage import secrets
+
+        name, value = self.secret_name.text().strip(), self.secret_value.text()
+        try:
+            secrets.set_secret(secrets.check_name(name), value)
+        except secrets.SecretError as error:
+            self.secret_result.setText(str(error))
+            return False
+        finally:
+            self.secret_value.clear()
+        self.secret_result.setText(f"Stored {name!r} in the system keyring.")
+        if self.runtime.calendar_sync is not None and self.runtime.settings.calendars:
+            self.runtime.calendar_sync.refresh(force=True)
+        return True
+
+    def forget_secret(self) -> bool:
+        from respite.storage import secrets
+
+        name = self.secret_name.text().strip()
+        try:
+            gone = secrets.delete_secret(name)
+        except secrets.SecretError as error:
+            self.secret_result.setText(str(error))
+            return False
+        self.secret_result.setText(
+            f"Forgot {name!r}." if gone else f"There was no secret called {name!r}."
+        )
+        return gone
+
+    def _integrations_text(self, settings: Settings) -> tuple[str, str]:
+        problems = getattr(self.runtime, "calendar_problems", {}) or {}
+        lines = []
+        for source in settings.calendars:
+            where = source.path or f"address in the keyring as {source.secret!r}"
+            line = f"• {source.name}: {where}"
+            if source.name in problems:
+                line += f"\n  ⚠ {problems[source.name]}"
+            lines.append(line)
+        calendars = "\n".join(lines) or "None. Add [[calendars]] to the settings file."
+        outcomes = {}
+        if getattr(self.runtime, "hooks", None) is not None:
+            outcomes = self.runtime.hooks.outcomes()
+        lines = []
+        for hook in settings.hooks:
+            line = f"• {hook.name}: on {', '.join(hook.on)}"
+            outcome = outcomes.get(hook.name)
+            if outcome is not None:
+                state = "ran" if outcome.ok else f"⚠ failed: {outcome.detail}"
+                line += f"\n  last {outcome.event}: {state}"
+            lines.append(line)
+        hooks = "\n".join(lines) or "None. Add [[hooks]] to the settings file."
+        return calendars, hooks
+
     # ----- loading and reading the fields --------------------------------------------
 
     def _scalar_keys(self) -> list[str]:
-        special = {"why", "timezone", "reminders"}
+        special = {"why", "timezone", "reminders", "calendars", "hooks"}
         return [
             key for key in self._fields if key not in special and not key.startswith("work_hours.")
         ]
@@ -719,9 +865,13 @@ class SettingsWindow(QDialog):
                 self.timezone.setEditText(SYSTEM_ZONE)
             for index, day in enumerate(WEEKDAYS):
                 self.days[day].set_windows(settings.work_hours.windows(index))
+            document.setdefault("calendar", _default_calendar_table())
             for key in self._scalar_keys():
                 self._set_value(self._fields[key], _get(document, key))
             self.reminders.set_reminders(settings.reminders)
+            calendars, hooks = self._integrations_text(settings)
+            self.calendars_summary.setText(calendars)
+            self.hooks_summary.setText(hooks)
         finally:
             self._loading = False
         self._validate()
@@ -750,6 +900,8 @@ class SettingsWindow(QDialog):
             return widget.currentData()
         if isinstance(widget, QLineEdit) and key in MINUTES_LISTS:
             return _minutes_list(widget.text())
+        if isinstance(widget, QLineEdit) and key == "calendar.days_off_words":
+            return [word.strip() for word in widget.text().split(",") if word.strip()]
         raise TypeError(f"no value for {key}")
 
     def _timezone_text(self) -> str:
@@ -765,6 +917,8 @@ class SettingsWindow(QDialog):
         document["work_hours"] = {day: self.days[day].texts() for day in WEEKDAYS}
         for key in self._scalar_keys():
             _put(document, key, self._value(self._fields[key], key))
+        if document.get("calendar") == _default_calendar_table() and "calendars" not in document:
+            del document["calendar"]  # as settings_to_document leaves it out
         reminders = self.reminders.values()
         if reminders:
             document["reminders"] = reminders

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QSystemTrayIcon
 
 from respite.core.break_ideas import load_ideas, pick_idea
 from respite.core.engine import ActionError, Phase, Status
@@ -25,6 +25,10 @@ from respite.ui.break_window import BreakWindow
 from respite.ui.popup import PopupNotifier
 from respite.ui.status_window import StatusWindow
 from respite.ui.tray import TRAY_WAIT_MS, Tray, TrayMenu, TrayWaiter
+
+if TYPE_CHECKING:
+    from respite.ui.history_window import HistoryWindow
+    from respite.ui.settings_window import SettingsWindow
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,9 @@ class Desktop(QObject):
         self.status_window = StatusWindow(self.menu)
         self._ideas = load_ideas()
         self._last_nudge: Nudge | None = None
+        # Built on first use: most days nobody opens them, and they cost start-up time.
+        self.settings_window: SettingsWindow | None = None
+        self.history_window: HistoryWindow | None = None
         self.tray_available = False
         self.waiter = TrayWaiter(wait_ms=tray_wait_ms)
         self.waiter.tray_found.connect(self._tray_found)
@@ -99,6 +106,7 @@ class Desktop(QObject):
         runtime.status_changed.connect(self.show_status)
         runtime.settings_applied.connect(self._settings_applied)
         runtime.show_requested.connect(self.bring_forward)
+        runtime.notice_posted.connect(self._background_notice)
 
     def start(self) -> None:
         self.show_status(self.runtime.engine.status())
@@ -135,6 +143,11 @@ class Desktop(QObject):
                 window.start("long" if is_long else "short", status.break_ends_at, idea)
         elif window.isVisible() and window.seconds_left() > 0:
             window.finish()  # ended elsewhere: from the CLI, or "done for today"
+
+    def _background_notice(self, message: str) -> None:
+        """A calendar or hook problem: a tray balloon, never a modal box (it is logged)."""
+        if self.tray_available:
+            self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Warning)
 
     def tell(self, message: str) -> None:
         """A one-off message for the user, where they will see it."""
@@ -217,7 +230,8 @@ class Desktop(QObject):
         self._perform("choice", key=key)
 
     def _dismissed(self, nudge: Nudge) -> None:
-        self.runtime.engine.dismissed(nudge)
+        if self.runtime.running:  # a popup may fade after Respite began to stop
+            self.runtime.engine.dismissed(nudge)
 
     def _perform(self, action: str, **args: Any) -> None:
         try:
@@ -228,22 +242,25 @@ class Desktop(QObject):
     def open_settings(self) -> None:
         from respite.ui.settings_window import SettingsWindow
 
-        window = getattr(self, "settings_window", None)
-        if window is None:  # one window for the app's lifetime; Cancel just hides it
-            window = SettingsWindow(self.runtime)
-            self.settings_window = window
-        window.present()
+        if self.settings_window is None:  # one for the app's lifetime; Cancel just hides it
+            self.settings_window = SettingsWindow(self.runtime)
+        self.settings_window.present()
 
     def open_history(self) -> None:
         from respite.ui.history_window import HistoryWindow
 
-        window = getattr(self, "history_window", None)
-        if not isinstance(window, HistoryWindow):
-            window = HistoryWindow(self.runtime)
-            self.history_window = window
-        window.present()
+        if self.history_window is None:
+            self.history_window = HistoryWindow(self.runtime)
+        self.history_window.present()
 
-    def quit(self) -> None:
+    def close(self) -> None:
+        """Take everything off the screen (on quit)."""
+        self.waiter.stop()
         self.tray.icon.hide()
+        if self.popups.current is not None:
+            self.popups.close(self.popups.current.nudge.id)
         self.break_window.finish()
-        QApplication.quit()
+        self.status_window.close()
+        for window in (self.settings_window, self.history_window):
+            if window is not None:
+                window.close()

@@ -138,6 +138,9 @@ class TrayWaiter(QObject):
             log.info("no system tray yet; waiting up to %d s", TRAY_WAIT_MS // 1000)
             self._timer.start()
 
+    def stop(self) -> None:
+        self._timer.stop()
+
     def _poll(self) -> None:
         self._tries -= 1
         if QSystemTrayIcon.isSystemTrayAvailable():

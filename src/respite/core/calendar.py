@@ -1,0 +1,245 @@
+"""Calendar awareness, pure: iCalendar bytes → events → busy intervals and days off.
+
+No Qt and no IO: fetching and caching live in `respite.calendar_sync`. Recurring events
+and time zones are expanded with icalendar + recurring-ical-events over a bounded window
+around "now", so a calendar with years of history stays cheap.
+
+- A *busy* event is a timed (not all-day) event that is not marked free
+  (TRANSP:TRANSPARENT) or cancelled; break nudges are held while one is on.
+- An all-day event whose title contains one of the configured words ("Holiday", "OOO")
+  makes that local date a day off.
+- A meeting outside work hours is a busy event that does not lie within one of that
+  day's work windows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from respite.core.schedule import WorkSchedule
+
+__all__ = [
+    "MAX_CALENDAR_BYTES",
+    "MAX_EVENTS",
+    "CalEvent",
+    "CalendarError",
+    "after_hours_meetings",
+    "after_hours_meetings_between",
+    "busy_at",
+    "days_off",
+    "last_meeting_on",
+    "meeting_hold",
+    "parse_ics",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_CALENDAR_BYTES: Final = 5 * 1024 * 1024
+# More expanded occurrences than this in the window means a runaway recurrence.
+MAX_EVENTS: Final = 5000
+# How far around "now" recurrences are expanded.
+LOOK_BACK: Final = timedelta(days=8)
+LOOK_AHEAD: Final = timedelta(days=15)
+# Nobody is in one meeting longer than this; longer timed events are not "busy".
+LONGEST_MEETING: Final = timedelta(hours=12)
+
+
+class CalendarError(ValueError):
+    """A calendar that can't be used; the message says why, for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class CalEvent:
+    start: datetime  # aware, UTC; for an all-day event, local midnight
+    end: datetime
+    summary: str
+    all_day: bool = False
+    busy: bool = True
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.busy and not self.all_day and self.end - self.start <= LONGEST_MEETING
+
+
+def _as_utc(value: date | datetime, zone: tzinfo) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # floating time: the user's wall clock
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(UTC)
+    return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def parse_ics(
+    data: bytes, *, now: datetime, zone: tzinfo, source: str = "the calendar"
+) -> list[CalEvent]:
+    """The events of `data` within a window around `now`, sorted by start.
+
+    Raises CalendarError with a clear message for huge, malformed or wrongly zoned input.
+    """
+    if len(data) > MAX_CALENDAR_BYTES:
+        raise CalendarError(
+            f"{source} is too large ({len(data) // 1024} KiB; at most "
+            f"{MAX_CALENDAR_BYTES // (1024 * 1024)} MiB)."
+        )
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped.upper().startswith(b"BEGIN:VCALENDAR"):
+        raise CalendarError(f"{source} is not an iCalendar file (it must start BEGIN:VCALENDAR).")
+    try:
+        import icalendar
+        import recurring_ical_events
+    except ImportError as error:  # pragma: no cover - both are dependencies
+        raise CalendarError(f"Calendar support is not installed ({error}).") from None
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+    except Exception as error:
+        raise CalendarError(f"{source} could not be read: {_short(error)}.") from None
+    _check_zones(calendar, source)
+    start, end = now - LOOK_BACK, now + LOOK_AHEAD
+    events: list[CalEvent] = []
+    try:
+        query: Any = recurring_ical_events.of(calendar)
+        for component in query.between(start, end):
+            events.append(_event(component, zone))
+            if len(events) > MAX_EVENTS:
+                raise CalendarError(
+                    f"{source} has more than {MAX_EVENTS} events in three weeks; "
+                    "is a recurrence wrong?"
+                )
+    except CalendarError:
+        raise
+    except Exception as error:
+        raise CalendarError(
+            f"{source} could not be expanded (a wrong time zone or recurrence?): {_short(error)}."
+        ) from None
+    events.sort(key=lambda e: (e.start, e.end))
+    return events
+
+
+def _known_zone(tzid: str) -> bool:
+    try:
+        ZoneInfo(tzid)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    else:
+        return True
+    try:
+        from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+    except ImportError:  # pragma: no cover
+        return False
+    return tzid in WINDOWS_TO_OLSON
+
+
+def _check_zones(calendar: Any, source: str) -> None:
+    """Every TZID an event uses must be defined in the file or be a known zone name:
+    otherwise icalendar would quietly read those times as UTC."""
+    defined = {str(tz.get("TZID")) for tz in calendar.walk("VTIMEZONE")}
+    for component in calendar.walk("VEVENT"):
+        for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+            prop = component.get(name)
+            params = getattr(prop, "params", None)
+            tzid = params.get("TZID") if params is not None else None
+            if tzid and str(tzid) not in defined and not _known_zone(str(tzid)):
+                summary = str(component.get("SUMMARY", "")).strip()[:60]
+                raise CalendarError(
+                    f"{source} uses the unknown time zone {str(tzid)[:60]!r} "
+                    f"(event {summary!r}) and does not define it"
+                )
+
+
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _event(component: Any, zone: tzinfo) -> CalEvent:
+    dtstart = component.get("DTSTART")
+    if dtstart is None:
+        raise ValueError("an event has no DTSTART")
+    begin = dtstart.dt
+    all_day = not isinstance(begin, datetime)
+    dtend = component.get("DTEND")
+    if dtend is not None:
+        finish = dtend.dt
+    elif component.get("DURATION") is not None:
+        finish = begin + component.get("DURATION").dt
+    else:
+        finish = begin + (timedelta(days=1) if all_day else timedelta(0))
+    transparent = str(component.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT"
+    cancelled = str(component.get("STATUS", "")).upper() == "CANCELLED"
+    start_utc, end_utc = _as_utc(begin, zone), _as_utc(finish, zone)
+    if end_utc < start_utc:
+        end_utc = start_utc
+    return CalEvent(
+        start=start_utc,
+        end=end_utc,
+        summary=str(component.get("SUMMARY", "")).strip()[:200],
+        all_day=all_day,
+        busy=not (transparent or cancelled),
+    )
+
+
+def busy_at(events: Iterable[CalEvent], now: datetime) -> CalEvent | None:
+    """The meeting going on at `now` (the one ending last), or None."""
+    current = [e for e in events if e.is_meeting and e.start <= now < e.end]
+    return max(current, key=lambda e: e.end) if current else None
+
+
+def meeting_hold(events: Iterable[CalEvent], now: datetime) -> str | None:
+    """The engine's hold reason for the calendar: "meeting" during one, else None."""
+    return "meeting" if busy_at(events, now) is not None else None
+
+
+def days_off(events: Iterable[CalEvent], words: Sequence[str], zone: tzinfo) -> set[date]:
+    """Local dates covered by an all-day event whose title contains one of `words`."""
+    lowered = [w.casefold() for w in words if w.strip()]
+    result: set[date] = set()
+    for event in events:
+        if not event.all_day or not any(w in event.summary.casefold() for w in lowered):
+            continue
+        day = event.start.astimezone(zone).date()
+        last = event.end.astimezone(zone).date()
+        while day < last or day == event.start.astimezone(zone).date():
+            result.add(day)
+            day += timedelta(days=1)
+            if len(result) > 400:
+                break
+    return result
+
+
+def last_meeting_on(events: Iterable[CalEvent], day: date, zone: tzinfo) -> CalEvent | None:
+    """The meeting that ends last among those starting on local date `day`."""
+    today = [e for e in events if e.is_meeting and e.start.astimezone(zone).date() == day]
+    return max(today, key=lambda e: e.end) if today else None
+
+
+def after_hours_meetings(
+    events: Iterable[CalEvent], schedule: WorkSchedule, day: date
+) -> list[CalEvent]:
+    """Meetings starting on local `day` that don't lie within one of its work windows
+    (every meeting counts on a day off)."""
+    windows = schedule.windows_on(day) + schedule.windows_on(day - timedelta(days=1))
+    result = []
+    for event in events:
+        if not event.is_meeting or schedule.local_date(event.start) != day:
+            continue
+        if not any(w.start <= event.start and event.end <= w.end for w in windows):
+            result.append(event)
+    return result
+
+
+def after_hours_meetings_between(
+    events: Iterable[CalEvent], schedule: WorkSchedule, first: date, last: date
+) -> int:
+    """How many meetings outside work hours start on local dates first..last (inclusive):
+    the weekly history's "after-hours meetings"."""
+    listed = list(events)
+    count, day = 0, first
+    while day <= last:
+        count += len(after_hours_meetings(listed, schedule, day))
+        day += timedelta(days=1)
+    return count

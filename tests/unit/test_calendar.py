@@ -1,0 +1,208 @@
+"""The pure calendar logic: parsing, recurrences and zones, busy time, days off, and a
+break held during a meeting and delivered right after it (fake clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from respite.core.calendar import (
+    MAX_CALENDAR_BYTES,
+    CalendarError,
+    CalEvent,
+    after_hours_meetings,
+    after_hours_meetings_between,
+    busy_at,
+    days_off,
+    last_meeting_on,
+    meeting_hold,
+    parse_ics,
+)
+from respite.core.engine import OBSERVE_EVERY
+from respite.core.schedule import WorkSchedule
+from respite.core.settings import Settings, WorkHours
+from respite.core.status_text import status_line
+from tests.fakes import Simulation
+
+LONDON = ZoneInfo("Europe/London")
+MONDAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def at(day: date, hhmm: str) -> datetime:
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def vevent(uid: str, lines: str) -> str:
+    return f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\n{lines}END:VEVENT\r\n"
+
+
+def calendar(*events: str) -> bytes:
+    body = "".join(events)
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//respite//tests//EN\r\n{body}END:VCALENDAR\r\n"
+    ).encode()
+
+
+def meeting(uid: str, start: str, end: str, summary: str = "Meeting", extra: str = "") -> str:
+    return vevent(
+        uid,
+        f"DTSTART;TZID=Europe/London:{start}\r\nDTEND;TZID=Europe/London:{end}\r\n"
+        f"SUMMARY:{summary}\r\n{extra}",
+    )
+
+
+def test_a_weekly_meeting_in_another_zone_is_expanded_in_utc() -> None:
+    data = calendar(
+        vevent(
+            "standup",
+            "DTSTART;TZID=America/New_York:20261102T090000\r\n"
+            "DTEND;TZID=America/New_York:20261102T093000\r\n"
+            "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nSUMMARY:Standup\r\n",
+        )
+    )
+    events = parse_ics(data, now=NOW, zone=LONDON)
+    starts = [e.start for e in events]
+    # 09:00 New York is 14:00 UTC in November (both zones on standard time).
+    assert datetime(2026, 11, 23, 14, 0, tzinfo=UTC) in starts
+    assert datetime(2026, 11, 30, 14, 0, tzinfo=UTC) in starts
+    assert all(e.summary == "Standup" and e.is_meeting for e in events)
+
+
+def test_free_and_cancelled_events_are_not_busy() -> None:
+    data = calendar(
+        meeting("a", "20261123T100000", "20261123T110000", "Focus", "TRANSP:TRANSPARENT\r\n"),
+        meeting("b", "20261123T120000", "20261123T130000", "Gone", "STATUS:CANCELLED\r\n"),
+        meeting("c", "20261123T140000", "20261123T150000", "Review"),
+    )
+    events = parse_ics(data, now=NOW, zone=LONDON)
+    assert busy_at(events, at(MONDAY, "10:30")) is None
+    assert busy_at(events, at(MONDAY, "12:30")) is None
+    current = busy_at(events, at(MONDAY, "14:30"))
+    assert current is not None and current.summary == "Review"
+    assert meeting_hold(events, at(MONDAY, "14:59")) == "meeting"
+    assert meeting_hold(events, at(MONDAY, "15:00")) is None
+
+
+def test_all_day_events_with_a_marked_word_are_days_off() -> None:
+    data = calendar(
+        vevent(
+            "h",
+            "DTSTART;VALUE=DATE:20261124\r\nDTEND;VALUE=DATE:20261126\r\nSUMMARY:OOO - Lisbon\r\n",
+        ),
+        vevent("x", "DTSTART;VALUE=DATE:20261127\r\nSUMMARY:Team offsite\r\n"),
+        vevent("y", "DTSTART;VALUE=DATE:20261130\r\nSUMMARY:Bank holiday\r\n"),
+    )
+    events = parse_ics(data, now=NOW, zone=LONDON)
+    assert days_off(events, ("Holiday", "OOO"), LONDON) == {
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+        date(2026, 11, 30),
+    }
+    assert busy_at(events, at(date(2026, 11, 24), "10:00")) is None  # all-day is not a meeting
+
+
+def test_last_meeting_and_meetings_outside_work_hours() -> None:
+    data = calendar(
+        meeting("a", "20261123T080000", "20261123T083000", "Early sync"),
+        meeting("b", "20261123T100000", "20261123T110000", "Planning"),
+        meeting("c", "20261123T163000", "20261123T173000", "Demo"),
+        meeting("d", "20261123T180000", "20261123T190000", "US call"),
+    )
+    events = parse_ics(data, now=NOW, zone=LONDON)
+    last = last_meeting_on(events, MONDAY, LONDON)
+    assert last is not None and last.summary == "US call"
+    schedule = WorkSchedule(WorkHours(), LONDON)  # 09:00-12:30, 13:15-17:30
+    outside = after_hours_meetings(events, schedule, MONDAY)
+    assert [e.summary for e in outside] == ["Early sync", "US call"]
+    saturday = MONDAY + timedelta(days=5)
+    weekend = parse_ics(
+        calendar(meeting("s", "20261128T100000", "20261128T103000", "Sat call")),
+        now=NOW,
+        zone=LONDON,
+    )
+    assert [e.summary for e in after_hours_meetings(weekend, schedule, saturday)] == ["Sat call"]
+    week = events + weekend
+    assert after_hours_meetings_between(week, schedule, MONDAY, MONDAY + timedelta(days=6)) == 3
+    assert after_hours_meetings_between(week, schedule, MONDAY, MONDAY) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "not an iCalendar file"),
+        (b"<html>Sign in</html>", "not an iCalendar file"),
+        (b"BEGIN:VCALENDAR\r\nthis is not a content line\r\n", "could not be read"),
+        (b"BEGIN:VCALENDAR\r\n" + b"X" * (MAX_CALENDAR_BYTES + 1), "too large"),
+        (
+            calendar(
+                vevent(
+                    "z",
+                    "DTSTART;TZID=Mars/Olympus:20261123T100000\r\n"
+                    "DTEND;TZID=Mars/Olympus:20261123T110000\r\nSUMMARY:Odd\r\n",
+                )
+            ),
+            "unknown time zone 'Mars/Olympus'",
+        ),
+    ],
+)
+def test_bad_calendars_are_refused_with_a_clear_message(data: bytes, words: str) -> None:
+    with pytest.raises(CalendarError, match=words):
+        parse_ics(data, now=NOW, zone=LONDON, source="Work")
+
+
+def test_a_runaway_recurrence_is_refused() -> None:
+    data = calendar(
+        vevent(
+            "r",
+            "DTSTART:20261101T000000Z\r\nDTEND:20261101T000100Z\r\n"
+            "RRULE:FREQ=MINUTELY\r\nSUMMARY:Spam\r\n",
+        )
+    )
+    with pytest.raises(CalendarError, match="more than"):
+        parse_ics(data, now=NOW, zone=LONDON)
+
+
+def test_a_zone_defined_in_the_file_is_accepted() -> None:
+    data = calendar(
+        "BEGIN:VTIMEZONE\r\nTZID:Custom/Office\r\nBEGIN:STANDARD\r\n"
+        "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0100\r\n"
+        "END:STANDARD\r\nEND:VTIMEZONE\r\n",
+        vevent(
+            "c",
+            "DTSTART;TZID=Custom/Office:20261123T100000\r\n"
+            "DTEND;TZID=Custom/Office:20261123T110000\r\nSUMMARY:Custom\r\n",
+        ),
+    )
+    (event,) = parse_ics(data, now=NOW, zone=LONDON)
+    assert event.start == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+# ----- the engine, driven by the calendar --------------------------------------------
+
+
+def run_with_calendar(sim: Simulation, events: list[CalEvent], until: datetime) -> None:
+    """Step like the runtime does: set the calendar hold, then take an idle sample."""
+    while sim.clock.now() < until:
+        sim.engine.set_hold("calendar", meeting_hold(events, sim.clock.now()))
+        sim.run_until(sim.clock.now() + timedelta(seconds=OBSERVE_EVERY), lambda _: True)
+
+
+def test_a_break_is_held_during_a_meeting_and_delivered_right_after() -> None:
+    events = parse_ics(
+        calendar(meeting("m", "20261123T092000", "20261123T101000", "Planning")),
+        now=NOW,
+        zone=LONDON,
+    )
+    sim = Simulation(Settings(), at(MONDAY, "09:00"))
+    run_with_calendar(sim, events, at(MONDAY, "10:05"))
+    assert sim.shown == []  # the short break was due at 09:30, in the meeting
+    status = sim.engine.status()
+    assert status.held_because == "meeting"
+    assert status_line(status, LONDON).startswith("Break held back until your meeting ends")
+    run_with_calendar(sim, events, at(MONDAY, "10:12"))
+    assert sim.shown_local() == ["Mon 10:10 short_break"]
+    assert sim.engine.status().held_because is None
