@@ -830,11 +830,12 @@ def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
         log.info("nudges: %s", explanation)
         shell = DesktopApp(runtime, Desktop(runtime, notifier))
         shell.desktop.quit_requested.connect(app.quit)
-        shell.start()
     else:
         log.info("running without a tray; nudges appear here and in the log")
     try:
-        with _quit_on_signals(app.quit):
+        with _quit_on_signals(app.quit):  # before anything is shown: Ctrl-C quits cleanly
+            if shell is not None:
+                shell.start()
             app.exec()
     finally:
         server.close()

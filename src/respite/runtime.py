@@ -568,8 +568,13 @@ class Runtime(QObject):
     # ----- actions -------------------------------------------------------------------
 
     def handle_request(self, command: str, args: dict[str, Any]) -> Any:
-        """The IPC server's handler."""
-        return self.perform(command, **args)
+        """The IPC server's handler. A storage failure (a full disk, say) is the user's
+        to fix, so it goes back as its own clear sentence; the app keeps running."""
+        try:
+            return self.perform(command, **args)
+        except StorageError as error:
+            log.error("%s", error)
+            raise _CommandError(str(error)) from None
 
     def perform(self, action: str, /, **args: Any) -> dict[str, Any]:
         """Carry out one command (from the CLI over IPC, or from the UI).

@@ -275,3 +275,18 @@ def test_a_break_taken_from_the_menu_withdraws_its_nudge(desktop: Desktop, runti
     assert desktop.popups.current is None
     assert EventKind.NUDGE_DISMISSED not in kinds(runtime)  # withdrawn, not ignored
     assert kinds(runtime)[-1] is EventKind.BREAK_STARTED
+
+
+def test_start_up_notices_wait_for_the_tray_and_never_block(qtbot, runtime) -> None:
+    runtime.notices.append("settings.toml: breaks.short.every_minutes = 0 is not allowed")
+    shell = Desktop(runtime, tray_wait_ms=0)
+    told: list[str] = []
+    shell.tell = told.append  # type: ignore[method-assign]
+    shell.start()  # returns at once: nothing modal
+    assert told == []
+    shell._no_tray()
+    assert "every_minutes = 0" in shell.status_window.hint.text()
+    assert "AppIndicator" in shell.status_window.hint.text()
+    shell._tray_found()
+    assert told == []  # already shown in the window, not repeated
+    shell.close()

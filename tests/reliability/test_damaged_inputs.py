@@ -349,12 +349,6 @@ def test_a_full_disk_keeps_the_app_running_and_loses_nothing_stored(tmp_path: Pa
 
 
 @NEEDS_ROOT
-@pytest.mark.xfail(
-    strict=True,
-    reason="FOUND: Runtime.handle_request lets StorageError reach ipc._answer, so the CLI "
-    "prints 'Respite ran into an unexpected problem' instead of the StorageError's "
-    "'check that the disk is not full' sentence",
-)
 def test_a_full_disk_is_named_to_the_user(tmp_path: Path) -> None:
     for message in full_disk_run(tmp_path):
         assert "disk is not full" in message, message

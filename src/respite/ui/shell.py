@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QSystemTrayIcon
 
 from respite.core.break_ideas import load_ideas, pick_idea
@@ -95,6 +95,7 @@ class Desktop(QObject):
         self.status_window = StatusWindow(self.menu)
         self._ideas = load_ideas()
         self._last_nudge: Nudge | None = None
+        self._pending_notices: list[str] = []
         # Built on first use: most days nobody opens them, and they cost start-up time.
         self.settings_window: SettingsWindow | None = None
         self.history_window: HistoryWindow | None = None
@@ -110,9 +111,10 @@ class Desktop(QObject):
 
     def start(self) -> None:
         self.show_status(self.runtime.engine.status())
+        # Start-up notices (a settings problem, a log set aside) wait until we know
+        # where to show them: a tray balloon, or the small window. Never a modal box.
+        self._pending_notices = list(self.runtime.notices)
         self.waiter.start()
-        for notice in self.runtime.notices:
-            self.tell(notice)
 
     # ----- showing -------------------------------------------------------------------
 
@@ -155,7 +157,10 @@ class Desktop(QObject):
         if self.tray_available:
             self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Information)
         else:
-            QMessageBox.information(None, "Respite", message)
+            box = QMessageBox(QMessageBox.Icon.Information, "Respite", message)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setModal(False)
+            box.show()
 
     def bring_forward(self) -> None:
         if self.tray_available:
@@ -171,11 +176,18 @@ class Desktop(QObject):
         self.tray_available = True
         self.tray.show()
         self.popups.tray_area = self.tray.icon.geometry()
+        self._tell_pending()
 
     def _no_tray(self) -> None:
         log.warning("no system tray after waiting; using a small window instead")
         self.status_window.show()
-        self.status_window.show_hint(NO_TRAY_HINT)
+        self.status_window.show_hint("\n\n".join([NO_TRAY_HINT, *self._pending_notices]))
+        self._pending_notices = []
+
+    def _tell_pending(self) -> None:
+        for notice in self._pending_notices:
+            self.tell(notice)
+        self._pending_notices = []
 
     def _balloon_clicked(self) -> None:
         if self._last_nudge is not None and self._last_nudge.choices:
