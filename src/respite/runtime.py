@@ -53,6 +53,7 @@ from respite.core.nudges import Nudge
 from respite.core.schedule import resolve_zone
 from respite.core.settings import Settings
 from respite.core.settings_parse import parse_settings
+from respite.platform.clock_jumps import ClockEventKind, ClockJumpDetector, ClockReading
 from respite.qt import emit
 from respite.storage.db import EventLog, StorageError
 from respite.storage.settings_store import check_settings_file, load_settings
@@ -86,6 +87,11 @@ class IdleSource(Protocol):
     def idle_seconds(self) -> float | None:
         """Seconds since the user's last input, or None when that can't be known."""
         ...
+
+
+def _boottime_clock() -> Callable[[], float] | None:
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)  # Linux only
+    return None if boottime is None else (lambda: time.clock_gettime(boottime))
 
 
 class NoIdleSource:
@@ -276,6 +282,9 @@ class Runtime(QObject):
         self.clock: Clock = clock or SystemClock()
         self._idle: IdleSource = idle or NoIdleSource()
         self._monotonic = monotonic
+        self._jumps = ClockJumpDetector(JUMP_TOLERANCE)
+        # CLOCK_BOOTTIME only pairs with the real monotonic clock (tests inject their own).
+        self._boottime = _boottime_clock() if monotonic is time.monotonic else None
         self._zone_override = zone
         # Things to tell the user (settings problems, a log set aside); the UI shows them.
         self.notices: list[str] = []
@@ -283,8 +292,6 @@ class Runtime(QObject):
         self._engine: Engine | None = None
         self._log: EventLog | None = None
         self._settings = Settings()
-        self._last_wall: datetime | None = None
-        self._last_mono: float | None = None
         self._last_status_key: tuple[Any, ...] | None = None
         self._settings_digest: str | None = None
         self._idle_failed = False
@@ -431,16 +438,20 @@ class Runtime(QObject):
         return max(0.0, idle)
 
     def _note_clock(self) -> bool:
-        """Compare wall-clock and monotonic progress; True when the wall clock jumped."""
-        wall, mono = self.clock.now(), self._monotonic()
-        jumped = False
-        if self._last_wall is not None and self._last_mono is not None:
-            drift = (wall - self._last_wall).total_seconds() - (mono - self._last_mono)
-            if abs(drift) > JUMP_TOLERANCE:
-                log.info("the wall clock moved by %+.0f s (a clock change or sleep)", drift)
-                jumped = True
-        self._last_wall, self._last_mono = wall, mono
-        return jumped
+        """Compare wall-clock and monotonic progress; True when the wall clock jumped or
+        the machine slept (CLOCK_BOOTTIME tells the two apart where the OS has it)."""
+        reading = ClockReading(
+            wall=self.clock.now().timestamp(),
+            monotonic=self._monotonic(),
+            boottime=self._boottime() if self._boottime is not None else None,
+        )
+        events = self._jumps.update(reading)
+        for event in events:
+            if event.kind is ClockEventKind.SLEPT:
+                log.info("the machine slept for %.0f s", event.seconds)
+            else:
+                log.info("the wall clock moved by %+.0f s", event.seconds)
+        return bool(events)
 
     def sample(self) -> list[Nudge]:
         """Take an idle sample now, show what is due and re-arm the timer.

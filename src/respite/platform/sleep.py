@@ -1,13 +1,6 @@
-"""Sleep, resume, lock, unlock and clock jumps.
+"""Sleep, resume, lock and unlock over D-Bus (Linux).
 
-* `ClockJumpDetector` (pure logic, every OS): compares successive readings of the wall
-  clock, the monotonic clock and (Linux) CLOCK_BOOTTIME. CLOCK_BOOTTIME keeps counting
-  while the machine is suspended and CLOCK_MONOTONIC does not, so their difference
-  growing means "slept"; the wall clock moving more than real time did means someone
-  (NTP, the user, a time zone tool) set the clock. Without CLOCK_BOOTTIME (macOS, whose
-  monotonic clock stops in sleep; Windows, whose monotonic clock keeps counting through
-  it) a suspend shows up as a forward clock change, or not at all.
-  `ClockJumpWatcher` runs the detector on a slow Qt timer.
+* Clock jumps and sleeps without D-Bus: see `respite.platform.clock_jumps`.
 * `LogindWatcher` (Linux, system bus): `org.freedesktop.login1.Manager.PrepareForSleep(b)`
   and the session's `Lock` / `Unlock` signals and `LockedHint` property.
 * `ScreenSaverActiveWatcher` (session bus): `ActiveChanged(b)` from
@@ -20,130 +13,20 @@ there; that is not an error.
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, new_method_call
 from jeepney.io.common import RouterClosed
 from jeepney.wrappers import DBusErrorResponse
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from respite.platform import _dbus
 from respite.qt import emit
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- clock jumps
-@dataclass(frozen=True, slots=True)
-class ClockReading:
-    wall: float  # time.time()
-    monotonic: float  # time.monotonic()
-    boottime: float | None = None  # CLOCK_BOOTTIME where the OS has it
-
-
-class ClockEventKind(enum.StrEnum):
-    SLEPT = "slept"
-    CLOCK_CHANGED = "clock_changed"
-
-
-@dataclass(frozen=True, slots=True)
-class ClockEvent:
-    kind: ClockEventKind
-    seconds: float  # SLEPT: time suspended; CLOCK_CHANGED: the jump (negative = back)
-    wall_before: float
-    wall_after: float
-
-
-def read_clocks() -> ClockReading:
-    boottime = getattr(time, "CLOCK_BOOTTIME", None)
-    return ClockReading(
-        wall=time.time(),
-        monotonic=time.monotonic(),
-        boottime=time.clock_gettime(boottime) if boottime is not None else None,
-    )
-
-
-class ClockJumpDetector:
-    """Feed it readings; it reports what happened between each and the one before.
-
-    A difference of more than `threshold` seconds counts; the first reading only sets
-    the baseline. Both kinds can come from one step (a suspend, and the clock set).
-    """
-
-    def __init__(self, threshold: float = 5.0) -> None:
-        if threshold <= 0:
-            raise ValueError("threshold must be positive")
-        self.threshold = threshold
-        self._last: ClockReading | None = None
-
-    def reset(self) -> None:
-        self._last = None
-
-    def update(self, reading: ClockReading) -> list[ClockEvent]:
-        last, self._last = self._last, reading
-        if last is None:
-            return []
-        monotonic = reading.monotonic - last.monotonic
-        if monotonic < 0:  # not a monotonic clock after all (or a different boot): rebase
-            return []
-        wall = reading.wall - last.wall
-        events: list[ClockEvent] = []
-        elapsed = monotonic
-        if reading.boottime is not None and last.boottime is not None:
-            elapsed = reading.boottime - last.boottime
-            suspended = elapsed - monotonic
-            if suspended > self.threshold:
-                events.append(ClockEvent(ClockEventKind.SLEPT, suspended, last.wall, reading.wall))
-        jump = wall - elapsed
-        if abs(jump) > self.threshold:
-            events.append(ClockEvent(ClockEventKind.CLOCK_CHANGED, jump, last.wall, reading.wall))
-        return events
-
-
-class ClockJumpWatcher(QObject):
-    """Runs a ClockJumpDetector every `interval_ms` on a Qt timer (which follows the
-    monotonic clock, so it keeps its pace across wall-clock changes)."""
-
-    slept = Signal(float)  # seconds suspended
-    clock_changed = Signal(float)  # seconds the wall clock jumped (negative: back)
-
-    def __init__(
-        self,
-        interval_ms: int = 15_000,
-        threshold: float = 5.0,
-        read: Callable[[], ClockReading] = read_clocks,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._read = read
-        self.detector = ClockJumpDetector(threshold)
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.check)
-
-    def start(self) -> None:
-        self.detector.update(self._read())
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self.detector.reset()
-
-    def check(self) -> list[ClockEvent]:
-        events = self.detector.update(self._read())
-        for event in events:
-            log.info("clock: %s %.1f s", event.kind.value, event.seconds)
-            if event.kind is ClockEventKind.SLEPT:
-                emit(self.slept, event.seconds)
-            else:
-                emit(self.clock_changed, event.seconds)
-        return events
 
 
 # --------------------------------------------------------------------------- D-Bus

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from respite.platform.sleep import (
+from respite.platform.clock_jumps import (
     ClockEvent,
     ClockEventKind,
     ClockJumpDetector,
