@@ -243,7 +243,11 @@ def test_windows_ignores_a_value_of_the_wrong_type() -> None:
 
 
 def test_windows_disable_without_a_run_key() -> None:
-    WindowsAutostart(winreg=FakeWinreg()).disable()
+    winreg = FakeWinreg()
+    autostart = WindowsAutostart(winreg=winreg)
+    autostart.disable()  # nothing to remove: no error, and nothing created
+    assert not autostart.is_enabled()
+    assert not any(values for values in winreg.keys.values())
 
 
 # --------------------------------------------------------------------------- macOS

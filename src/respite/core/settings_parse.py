@@ -11,10 +11,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import time, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from respite.core.settings import (
@@ -878,24 +878,47 @@ _NAME_ALLOWED = f"a name of 1 to {REMINDER_NAME_MAX} characters on one line"
 _CRON_ALLOWED = 'a crontab expression "minute hour day month day_of_week", e.g. "30 12 * * mon-fri"'
 
 
-def _parse_reminders(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Reminder, ...]:
-    if "reminders" not in doc:
+T = TypeVar("T")
+
+
+def _parse_tables(
+    reader: _Reader,
+    doc: Mapping[str, Any],
+    key: str,
+    allowed: str,
+    item_allowed: str,
+    parse_item: Callable[[Mapping[str, Any], str], T | None],
+) -> tuple[T, ...]:
+    """An array of tables ([[reminders]], [[calendars]], [[hooks]]): each item is parsed
+    on its own, and one that can't be used is reported and left out."""
+    if key not in doc:
         return ()
-    value = doc["reminders"]
+    value = doc[key]
     if not isinstance(value, list | tuple):
-        reader.report("reminders", value, _REMINDERS_ALLOWED)
+        reader.report(key, value, allowed)
         return ()
-    reminders: list[Reminder] = []
+    parsed: list[T] = []
     for index, item in enumerate(value):
-        path = f"reminders[{index}]"
+        path = f"{key}[{index}]"
         if not isinstance(item, Mapping):
-            reader.report(path, item, "a table with name, cron and an optional message")
+            reader.report(path, item, item_allowed)
             continue
-        reader.check_keys(item, "reminders[]", path)
-        reminder = _parse_reminder(reader, item, path)
-        if reminder is not None:
-            reminders.append(reminder)
-    return tuple(reminders)
+        reader.check_keys(item, f"{key}[]", path)
+        result = parse_item(item, path)
+        if result is not None:
+            parsed.append(result)
+    return tuple(parsed)
+
+
+def _parse_reminders(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Reminder, ...]:
+    return _parse_tables(
+        reader,
+        doc,
+        "reminders",
+        _REMINDERS_ALLOWED,
+        "a table with name, cron and an optional message",
+        lambda item, path: _parse_reminder(reader, item, path),
+    )
 
 
 def _parse_reminder(reader: _Reader, item: Mapping[str, Any], path: str) -> Reminder | None:
@@ -959,20 +982,9 @@ def _parse_calendar_options(reader: _Reader, table: Mapping[str, Any]) -> Calend
 
 
 def _parse_calendars(reader: _Reader, doc: Mapping[str, Any]) -> tuple[CalendarSource, ...]:
-    if "calendars" not in doc:
-        return ()
-    value = doc["calendars"]
-    if not isinstance(value, list | tuple):
-        reader.report("calendars", value, _CALENDARS_ALLOWED)
-        return ()
-    sources: list[CalendarSource] = []
     names: set[str] = set()
-    for index, item in enumerate(value):
-        path = f"calendars[{index}]"
-        if not isinstance(item, Mapping):
-            reader.report(path, item, "a table with a name and either path or secret")
-            continue
-        reader.check_keys(item, "calendars[]", path)
+
+    def parse_calendar(item: Mapping[str, Any], path: str) -> CalendarSource | None:
         name = item.get("name", MISSING)
         usable = True
         if not _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
@@ -997,11 +1009,20 @@ def _parse_calendars(reader: _Reader, doc: Mapping[str, Any]) -> tuple[CalendarS
                 "URL), not both or neither",
             )
             usable = False
-        if usable:
-            assert isinstance(name, str) and isinstance(file, str) and isinstance(secret, str)
-            names.add(name)
-            sources.append(CalendarSource(name=name, path=file, secret=secret))
-    return tuple(sources)
+        if not usable:
+            return None
+        assert isinstance(name, str) and isinstance(file, str) and isinstance(secret, str)
+        names.add(name)
+        return CalendarSource(name=name, path=file, secret=secret)
+
+    return _parse_tables(
+        reader,
+        doc,
+        "calendars",
+        _CALENDARS_ALLOWED,
+        "a table with a name and either path or secret",
+        parse_calendar,
+    )
 
 
 # --------------------------------------------------------------------------- hooks
@@ -1039,23 +1060,14 @@ def url_problem(url: str) -> str | None:
 
 
 def _parse_hooks(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Hook, ...]:
-    if "hooks" not in doc:
-        return ()
-    value = doc["hooks"]
-    if not isinstance(value, list | tuple):
-        reader.report("hooks", value, _HOOKS_ALLOWED)
-        return ()
-    hooks: list[Hook] = []
-    for index, item in enumerate(value):
-        path = f"hooks[{index}]"
-        if not isinstance(item, Mapping):
-            reader.report(path, item, "a table with a name, on, and a url or command")
-            continue
-        reader.check_keys(item, "hooks[]", path)
-        hook = _parse_hook(reader, item, path)
-        if hook is not None:
-            hooks.append(hook)
-    return tuple(hooks)
+    return _parse_tables(
+        reader,
+        doc,
+        "hooks",
+        _HOOKS_ALLOWED,
+        "a table with a name, on, and a url or command",
+        lambda item, path: _parse_hook(reader, item, path),
+    )
 
 
 def _parse_hook(reader: _Reader, item: Mapping[str, Any], path: str) -> Hook | None:
