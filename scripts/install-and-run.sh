@@ -35,27 +35,11 @@ APT_PACKAGES=(
 source "$REPO_ROOT/scripts/lib.sh"
 
 # ---------------------------------------------------------------- Python >= 3.11
-python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
-PYTHON="${PYTHON:-}"
-if [[ -z "$PYTHON" ]]; then
-    for candidate in python3 python3.13 python3.12 python3.11; do
-        if command -v "$candidate" >/dev/null 2>&1 && python_ok "$candidate"; then
-            PYTHON="$candidate"
-            break
-        fi
-    done
-fi
-if [[ -z "$PYTHON" ]] || ! python_ok "$PYTHON"; then
-    found="$(command -v python3 >/dev/null 2>&1 && python3 -V 2>&1 || echo 'no python3')"
-    die "Respite needs Python >= 3.11 (found: $found). Install python3.11 or newer, or point PYTHON=/path/to/python3.11 at one."
-fi
+find_python
 
 # ---------------------------------------------------------------- system libraries
 if command -v dpkg-query >/dev/null 2>&1; then
-    missing=()
-    for pkg in "${APT_PACKAGES[@]}"; do
-        pkg_installed "$pkg" || missing+=("$pkg")
-    done
+    missing_packages
     if [[ "${#missing[@]}" -gt 0 ]]; then
         if [[ "$CAN_APT" == 1 ]]; then
             apt_install "${missing[@]}"
@@ -67,20 +51,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
 fi
 
 # ---------------------------------------------------------------- virtualenv + app
-venv_usable() { [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -m pip --version >/dev/null 2>&1 && python_ok "$VENV/bin/python"; }
-if ! venv_usable; then
-    say "creating $VENV"
-    rm -rf "$VENV"
-    if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
-        rm -rf "$VENV"
-        pyver="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-        if [[ "$CAN_APT" == 1 ]]; then
-            apt_install "python${pyver}-venv|python3-venv"
-            "$PYTHON" -m venv "$VENV" || die "could not create $VENV"
-        else
-            die "'$PYTHON -m venv' failed; install it first: sudo apt-get install python${pyver}-venv"
-        fi
-    fi
+if ensure_venv; then
+    say "created $VENV"
 fi
 PY="$VENV/bin/python"
 
@@ -96,12 +68,8 @@ sys.exit(pathlib.Path(respite.__file__).resolve().parent != src)
 EOF
 }
 if ! { [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" ]] && installed_here; }; then
-    pip_major="$("$PY" -m pip --version | awk '{split($2, v, "."); print v[1]}')"
-    if [[ "$pip_major" -lt 22 ]]; then # editable installs from pyproject need pip >= 21.3
-        "$PY" -m pip install -q --upgrade pip
-    fi
     say "installing Respite into $VENV"
-    "$PY" -m pip install -q -e .
+    pip_install_editable .
     echo "$want_stamp" >"$STAMP"
 fi
 
