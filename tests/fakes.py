@@ -11,7 +11,10 @@ from respite.core.clock import FakeClock
 from respite.core.engine import OBSERVE_EVERY, Engine
 from respite.core.events import ActiveSpan, Event, EventKind
 from respite.core.nudges import Nudge
-from respite.core.settings import Settings
+from respite.core.settings import WEEKDAYS, Settings
+
+# A settings-file fragment for tests of the real app: working hours all day, every day.
+ALL_DAY_EVERY_DAY = "[work_hours]\n" + "".join(f'{day} = ["00:00-23:59"]\n' for day in WEEKDAYS)
 
 
 class MemorySink:

@@ -22,6 +22,7 @@ import pytest
 
 from respite.core.events import Event, EventKind
 from respite.storage.db import EventLog
+from tests.fakes import ALL_DAY_EVERY_DAY
 
 if __package__:
     from .desktop import Desktop, FakeClock
@@ -29,15 +30,9 @@ else:
     from desktop import Desktop, FakeClock  # type: ignore[no-redef]
 
 LONDON = ZoneInfo("Europe/London")
-FAST_BREAKS = """
-[work_hours]
-monday = ["00:00-23:59"]
-tuesday = ["00:00-23:59"]
-wednesday = ["00:00-23:59"]
-thursday = ["00:00-23:59"]
-friday = ["00:00-23:59"]
-saturday = ["00:00-23:59"]
-sunday = ["00:00-23:59"]
+FAST_BREAKS = (
+    ALL_DAY_EVERY_DAY
+    + """
 [breaks]
 idle_after_seconds = 10
 [breaks.short]
@@ -47,6 +42,7 @@ natural_after_minutes = 0.5
 [snooze]
 choices_minutes = [1]
 """
+)
 
 
 @dataclass

@@ -21,19 +21,14 @@ from pathlib import Path
 
 from respite.core.events import ActiveSpan, Event, EventKind
 from respite.storage.db import EventLog
+from tests.fakes import ALL_DAY_EVERY_DAY
 
 REPO = Path(__file__).resolve().parents[2]
 DB_NAME = "respite.sqlite3"
 
-FAST_BREAKS = """
-[work_hours]
-monday = ["00:00-23:59"]
-tuesday = ["00:00-23:59"]
-wednesday = ["00:00-23:59"]
-thursday = ["00:00-23:59"]
-friday = ["00:00-23:59"]
-saturday = ["00:00-23:59"]
-sunday = ["00:00-23:59"]
+FAST_BREAKS = (
+    ALL_DAY_EVERY_DAY
+    + """
 [breaks]
 idle_after_seconds = 10
 [breaks.short]
@@ -44,6 +39,7 @@ natural_after_minutes = 0.5
 choices_minutes = [1]
 daily_limit = 50
 """
+)
 
 
 def wait_until(check: Callable[[], object], timeout: float, message: str) -> None:

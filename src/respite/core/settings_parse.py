@@ -910,6 +910,14 @@ def _parse_tables(
     return tuple(parsed)
 
 
+def _name_ok(reader: _Reader, name: object, path: str) -> bool:
+    """The name of a reminder, calendar or hook: reported when it can't be used."""
+    if _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
+        return True
+    reader.report(f"{path}.name", name, _NAME_ALLOWED)
+    return False
+
+
 def _parse_reminders(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Reminder, ...]:
     return _parse_tables(
         reader,
@@ -923,11 +931,8 @@ def _parse_reminders(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Reminder,
 
 def _parse_reminder(reader: _Reader, item: Mapping[str, Any], path: str) -> Reminder | None:
     """One reminder; None (reported) when its name or cron is unusable."""
-    usable = True
     name = item.get("name", MISSING)
-    if not _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
-        reader.report(f"{path}.name", name, _NAME_ALLOWED)
-        usable = False
+    usable = _name_ok(reader, name, path)
     cron = item.get("cron", MISSING)
     if not isinstance(cron, str):
         reader.report(f"{path}.cron", cron, _CRON_ALLOWED)
@@ -986,11 +991,8 @@ def _parse_calendars(reader: _Reader, doc: Mapping[str, Any]) -> tuple[CalendarS
 
     def parse_calendar(item: Mapping[str, Any], path: str) -> CalendarSource | None:
         name = item.get("name", MISSING)
-        usable = True
-        if not _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
-            reader.report(f"{path}.name", name, _NAME_ALLOWED)
-            usable = False
-        elif name in names:
+        usable = _name_ok(reader, name, path)
+        if usable and name in names:
             reader.report(f"{path}.name", name, "a name no other calendar has")
             usable = False
         file = item.get("path", "")
@@ -1071,11 +1073,8 @@ def _parse_hooks(reader: _Reader, doc: Mapping[str, Any]) -> tuple[Hook, ...]:
 
 
 def _parse_hook(reader: _Reader, item: Mapping[str, Any], path: str) -> Hook | None:
-    usable = True
     name = item.get("name", MISSING)
-    if not _text_ok(name, 1, REMINDER_NAME_MAX, one_line=True):
-        reader.report(f"{path}.name", name, _NAME_ALLOWED)
-        usable = False
+    usable = _name_ok(reader, name, path)
     on = item.get("on", MISSING)
     if (
         not isinstance(on, list | tuple)
