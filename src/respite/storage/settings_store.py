@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import operator
 import os
 import sys
 import tempfile
 import tomllib
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import tomlkit.exceptions
 import tomlkit.items
 
 from respite import paths
-from respite.core.settings import Settings
+from respite.core.settings import CalendarOptions, Hook, Settings
 from respite.core.settings_parse import (
     KNOWN_KEYS,
     Problem,
@@ -227,7 +228,7 @@ def _merged_text(
     # gives is read back, and if it does not mean `settings` a fresh file is written
     # rather than something wrong.
     try:
-        _merge(document, wanted, settings_to_document(Settings()), "")
+        _merge(document, wanted, _defaults(), "")
         merged = document.as_string()
         check, _ = parse_settings(tomllib.loads(merged), str(target))
     except Exception:  # tomlkit raises assorted types for layouts it cannot edit
@@ -282,8 +283,8 @@ def _merge(
             addition = _differences(dotted, value, default)
             if addition is not _ABSENT:
                 old[key] = _new_item(addition)
-        elif table == "" and key == "reminders":
-            _merge_reminders(old, value)
+        elif table == "" and key in _ITEM_DEFAULTS:
+            _merge_tables(old, key, value)
         elif isinstance(value, Mapping) and isinstance(old[key], MutableMapping):
             _merge(old[key], value, default if isinstance(default, Mapping) else {}, dotted)
         elif isinstance(value, Mapping):  # the file has a plain value where a table belongs
@@ -300,7 +301,29 @@ def _merge(
 
 
 _ABSENT: Any = object()
-_REMINDER_DEFAULTS: Mapping[str, Any] = {"message": ""}
+# What a key left out of one [[reminders]], [[calendars]] or [[hooks]] table means.
+_ITEM_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "reminders": {"message": ""},
+    "calendars": {"path": "", "secret": ""},
+    "hooks": {
+        "url": "",
+        "url_secret": "",
+        "token_secret": "",
+        "command": [],
+        "timeout_seconds": Hook("", ()).timeout_seconds,
+    },
+}
+
+
+def _defaults() -> dict[str, Any]:
+    """What each key means when the file leaves it out; settings_to_document writes
+    [calendar] only beside [[calendars]], so its defaults are added here."""
+    defaults = settings_to_document(Settings())
+    options = asdict(CalendarOptions())
+    defaults.setdefault(
+        "calendar", {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+    )
+    return defaults
 
 
 def _differences(key: str, value: Any, default: Any) -> Any:
@@ -318,18 +341,71 @@ def _differences(key: str, value: Any, default: Any) -> Any:
     return value
 
 
-def _merge_reminders(document: MutableMapping[str, Any], wanted: list[dict[str, Any]]) -> None:
-    current = document["reminders"]
-    if (
-        isinstance(current, list)
-        and len(current) == len(wanted)
-        and all(isinstance(table, MutableMapping) for table in current)
-    ):
-        for table, reminder in zip(current, wanted, strict=True):
-            _merge(table, reminder, _REMINDER_DEFAULTS, "reminders[]")
+def _merge_tables(document: MutableMapping[str, Any], key: str, wanted: list[Any]) -> None:
+    """Update an array of tables item by item, so each table the user wrote keeps its
+    comments: a table is matched by its name, and only added, removed or reordered
+    tables change the array itself."""
+    current = document[key]
+    defaults, table = _ITEM_DEFAULTS[key], f"{key}[]"
+    if not isinstance(current, tomlkit.items.AoT):  # e.g. an inline array of inline tables
+        if (
+            isinstance(current, list)
+            and len(current) == len(wanted)
+            and all(isinstance(item, MutableMapping) for item in current)
+        ):
+            for item, values in zip(current, wanted, strict=True):
+                _merge(item, values, defaults, table)
+        else:
+            del document[key]
+            document[key] = _tables_item(wanted)
         return
-    del document["reminders"]
-    document["reminders"] = _reminders_item(wanted)
+    old = list(current)
+    matches: list[Any] = []
+    for values in wanted:
+        name = values.get("name")
+        found = (t for t in old if _plain(t.get("name")) == name and not _among(t, matches))
+        matches.append(next(found, None))
+    for index, match in enumerate(matches):  # a renamed table is the one in its place
+        if match is None and index < len(old) and not _among(old[index], matches):
+            matches[index] = old[index]
+    tables: list[tomlkit.items.Table] = []
+    for values, match in zip(wanted, matches, strict=True):
+        if match is None:
+            tables.append(_table(values))
+        else:
+            _merge(match, values, defaults, table)
+            tables.append(match)
+    if len(tables) != len(old) or not all(map(operator.is_, tables, old)):
+        _replace_tables(current, tables)
+
+
+def _among(table: Any, tables: list[Any]) -> bool:
+    """Whether this very table is in `tables` (tables with equal values are not the same)."""
+    return any(table is other for other in tables)
+
+
+def _replace_tables(array: tomlkit.items.AoT, tables: list[tomlkit.items.Table]) -> None:
+    """Put `tables` in `array`. Comments and blank lines after the old last table (often
+    about what follows the array) stay at the end of the array."""
+    last = array[-1] if len(array) else None
+    trailing: list[Any] = []
+    if last is not None and last is not tables[-1]:
+        body = last.value.body
+        while body and body[-1][0] is None:
+            trailing.insert(0, body.pop()[1])
+    del array[:]
+    for table in tables:
+        array.append(table)
+    for table in tables[:-1]:
+        body = table.value.body
+        if not body or body[-1][0] is not None:
+            table.add(tomlkit.nl())  # a blank line before the next [[table]]
+    if trailing:
+        body = tables[-1].value.body
+        while body and body[-1][0] is None and isinstance(body[-1][1], tomlkit.items.Whitespace):
+            body.pop()  # the old last table's blank lines take their place
+    for item in trailing:
+        tables[-1].add(item)
 
 
 def _new_item(value: Any) -> Any:
@@ -339,17 +415,21 @@ def _new_item(value: Any) -> Any:
             table.add(key, _new_item(child))
         return table
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        return _reminders_item(value)
+        return _tables_item(value)
     return value
 
 
-def _reminders_item(reminders: list[dict[str, Any]]) -> tomlkit.items.AoT:
+def _table(values: Mapping[str, Any]) -> tomlkit.items.Table:
+    table = tomlkit.table()
+    for key, value in values.items():
+        table.add(key, value)
+    return table
+
+
+def _tables_item(tables: list[dict[str, Any]]) -> tomlkit.items.AoT:
     array = tomlkit.aot()
-    for reminder in reminders:
-        table = tomlkit.table()
-        for key, value in reminder.items():
-            table.add(key, value)
-        array.append(table)
+    for values in tables:
+        array.append(_table(values))
     return array
 
 
@@ -447,7 +527,7 @@ def _fresh_text(settings: Settings) -> str:
         document.add(tomlkit.nl())
         document.add(tomlkit.comment(_REMINDER_EXAMPLE[0]))
         document.add(tomlkit.comment(_REMINDER_EXAMPLE[1]))
-        document.add("reminders", _reminders_item(wanted["reminders"]))
+        document.add("reminders", _tables_item(wanted["reminders"]))
     else:
         document.add(tomlkit.nl())
         for line in _REMINDER_EXAMPLE:

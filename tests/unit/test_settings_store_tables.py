@@ -1,0 +1,162 @@
+"""Saving keeps what the user wrote in [[calendars]], [[hooks]] and [[reminders]]: each
+table is updated on its own, so one edit never costs another table its comments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from respite.core.settings import CalendarSource, Hook, Reminder, Settings
+from respite.storage.settings_store import load_settings, save_settings
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+HAND_WRITTEN = """\
+# top comment
+why = "x"  # why comment
+
+# my calendars
+[[calendars]]
+# the work one
+name = "Work"  # inline
+secret = "calendar-work"
+
+[[calendars]]
+name = "Family"
+path = "~/family.ics"  # family path
+
+# hooks below
+[[hooks]]
+name = "Team"  # team hook
+on = ["pause"]
+command = ["true"]
+
+[interface]
+sound = false  # quiet
+"""
+
+COMMENTS = (
+    "# top comment",
+    "# why comment",
+    "# my calendars",
+    "# the work one",
+    "# inline",
+    "# family path",
+    "# hooks below",
+    "# team hook",
+    "# quiet",
+)
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    return path
+
+
+def loaded(path: Path) -> Settings:
+    result = load_settings(path, NOW)
+    assert result.problems == [] and result.notices == []
+    return result.settings
+
+
+def save(path: Path, settings: Settings) -> str:
+    save_settings(path, settings, now=NOW)
+    assert loaded(path) == settings
+    return path.read_text(encoding="utf-8")
+
+
+def test_editing_one_calendar_changes_only_its_value(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    work, family = settings.calendars
+    text = save(settings_file, replace(settings, calendars=(work, replace(family, path="~/f.ics"))))
+    assert text == HAND_WRITTEN.replace("~/family.ics", "~/f.ics")
+
+
+def test_editing_a_hook_keeps_its_comments_and_leaves_defaults_out(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    (team,) = settings.hooks
+    text = save(settings_file, replace(settings, hooks=(replace(team, on=("pause", "resume")),)))
+    assert text == HAND_WRITTEN.replace('on = ["pause"]', 'on = ["pause", "resume"]')
+    assert "timeout_seconds" not in text  # still the default, still left out
+
+
+def test_adding_tables_keeps_every_comment_and_the_layout(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    text = save(
+        settings_file,
+        replace(
+            settings,
+            calendars=(*settings.calendars, CalendarSource("Third", path="/x.ics")),
+            hooks=(*settings.hooks, Hook("Lamp", ("break_start",), command=("lamp", "on"))),
+        ),
+    )
+    for comment in COMMENTS:
+        assert comment in text
+    # The new calendar comes after Family, and the comment about the hooks still sits
+    # right above them; every table is set apart by a blank line.
+    assert (
+        'path = "~/family.ics"  # family path\n\n[[calendars]]\nname = "Third"\n'
+        'path = "/x.ics"\n\n# hooks below\n[[hooks]]\nname = "Team"  # team hook\n'
+    ) in text
+    assert 'command = ["true"]\n\n[[hooks]]\nname = "Lamp"\n' in text
+    assert "\n\n[interface]\nsound = false  # quiet\n" in text
+    assert "[calendar]" not in text  # [calendar] holds only defaults: left out
+
+
+def test_removing_a_calendar_keeps_the_others_comments(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    text = save(settings_file, replace(settings, calendars=settings.calendars[1:]))
+    assert "Work" not in text and "# the work one" not in text
+    for comment in set(COMMENTS) - {"# the work one", "# inline"}:
+        assert comment in text
+    assert '# my calendars\n[[calendars]]\nname = "Family"\n' in text
+
+
+def test_removing_the_last_calendar_keeps_what_followed_it(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    text = save(settings_file, replace(settings, calendars=settings.calendars[:1]))
+    assert "Family" not in text and "# family path" not in text
+    assert 'secret = "calendar-work"\n\n# hooks below\n[[hooks]]' in text
+
+
+def test_removing_every_calendar_removes_the_array(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    text = save(settings_file, replace(settings, calendars=()))
+    assert "[[calendars]]" not in text
+    assert "# team hook" in text and "# quiet" in text
+
+
+def test_a_renamed_calendar_keeps_its_comments(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    work, family = settings.calendars
+    text = save(settings_file, replace(settings, calendars=(replace(work, name="Job"), family)))
+    assert text == HAND_WRITTEN.replace('name = "Work"', 'name = "Job"')
+
+
+def test_reordering_moves_each_table_with_its_comments(settings_file: Path) -> None:
+    settings = loaded(settings_file)
+    work, family = settings.calendars
+    text = save(settings_file, replace(settings, calendars=(family, work)))
+    assert text.index('name = "Family"') < text.index("# the work one") < text.index("# inline")
+    assert text.index('secret = "calendar-work"') < text.index("# hooks below")
+    for comment in COMMENTS:
+        assert comment in text
+
+
+def test_equal_reminders_are_told_apart(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        '[[reminders]]\nname = "Water"  # first\ncron = "0 * * * *"\n\n'
+        '[[reminders]]\nname = "Water"  # second\ncron = "0 * * * *"\n',
+        encoding="utf-8",
+    )
+    settings = loaded(path)
+    text = save(
+        path, replace(settings, reminders=(*settings.reminders, Reminder("Tea", "0 16 * * *")))
+    )
+    assert text.index("# first") < text.index("# second") < text.index('name = "Tea"')
