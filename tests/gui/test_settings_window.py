@@ -39,7 +39,8 @@ from respite.core.settings import (
 from respite.core.settings_parse import KNOWN_KEYS
 from respite.platform.autostart import launch_command
 from respite.runtime import Runtime
-from respite.storage.settings_store import SettingsWriteError, load_settings
+from respite.storage.settings_save import SettingsWriteError
+from respite.storage.settings_store import load_settings
 from respite.ui import settings_window as settings_window_module
 from respite.ui.settings_widgets import DayEditor, MinutesSpin
 from respite.ui.settings_window import SettingsWindow

@@ -18,14 +18,9 @@ import pytest
 from respite import paths
 from respite.core.settings import BreakRule, Interface, Reminder, Settings, Snooze, WorkHours
 from respite.core.settings_parse import parse_window, settings_to_document
-from respite.storage import settings_store
-from respite.storage.settings_store import (
-    SettingsLoad,
-    SettingsWriteError,
-    check_settings_file,
-    load_settings,
-    save_settings,
-)
+from respite.storage import settings_save
+from respite.storage.settings_save import SettingsWriteError, save_settings
+from respite.storage.settings_store import SettingsLoad, check_settings_file, load_settings
 
 NOW = datetime(2024, 5, 6, 14, 30, 15, tzinfo=UTC)  # 16:30:15 in Berlin (summer time)
 
@@ -433,7 +428,7 @@ def test_when_an_in_place_update_goes_wrong_a_fresh_file_is_written(
     settings_file: Path, monkeypatch: pytest.MonkeyPatch, merge: object
 ) -> None:
     settings_file.write_text("# mine\n[snooze]\ndaily_limit = 3\n")
-    monkeypatch.setattr(settings_store, "_merge", merge)
+    monkeypatch.setattr(settings_save, "_merge", merge)
     wanted = Settings(snooze=Snooze(daily_limit=9))
     save_settings(settings_file, wanted)
     text = settings_file.read_text()
@@ -565,7 +560,7 @@ def test_a_folder_that_cannot_be_written(
     def refuse(**kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(settings_store.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(settings_save.tempfile, "mkstemp", refuse)
     with pytest.raises(SettingsWriteError, match="Permission denied"):
         save_settings(settings_file, Settings())
     assert not settings_file.exists()

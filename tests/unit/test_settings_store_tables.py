@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from respite.core.settings import CalendarSource, Hook, Reminder, Settings
-from respite.storage.settings_store import load_settings, save_settings
+from respite.storage.settings_save import save_settings
+from respite.storage.settings_store import load_settings
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

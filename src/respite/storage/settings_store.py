@@ -1,44 +1,33 @@
-"""The settings file on disk: load it forgivingly, save it atomically, keep the user's comments.
+"""The settings file on disk, read forgivingly.
 
 Parsing and validation are pure and live in `respite.core.settings_parse`; this module
-only adds files. Nothing here ever leaves a half-written settings file behind.
+only adds files. Saving lives in `respite.storage.settings_save`, so the running app
+loads tomlkit (≈1.6 MiB) only when the settings window saves.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import operator
 import os
 import sys
-import tempfile
 import tomllib
-from collections.abc import Mapping, MutableMapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-import tomlkit.exceptions
-import tomlkit.items
-
-from respite import paths
-from respite.core.settings import CalendarOptions, Hook, Settings
+from respite.core.settings import Settings
 from respite.core.settings_parse import (
-    KNOWN_KEYS,
     Problem,
-    parse_day,
     parse_settings,
-    settings_to_document,
 )
 
 __all__ = [
     "SettingsLoad",
-    "SettingsWriteError",
     "check_settings_file",
     "load_settings",
-    "save_settings",
+    "move_aside",
+    "read_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,14 +45,10 @@ class SettingsLoad:
     moved_aside: Path | None = None  # where an unreadable-as-TOML file was renamed to
 
 
-class SettingsWriteError(Exception):
-    """The settings could not be saved; the file on disk is as it was before."""
-
-
 # --------------------------------------------------------------------------- reading
 
 
-def _read_bytes(path: Path) -> tuple[bytes | None, str | None]:
+def read_file(path: Path) -> tuple[bytes | None, str | None]:
     """(content, None); (None, None) when there is no file; (None, notice) when unreadable."""
     try:
         return path.read_bytes(), None
@@ -114,7 +99,7 @@ def _aside_name(path: Path, now: datetime) -> Path:
     return candidate
 
 
-def _move_aside(path: Path, now: datetime) -> Path:
+def move_aside(path: Path, now: datetime) -> Path:
     target = _aside_name(path, now)
     path.rename(target)
     return target
@@ -127,7 +112,7 @@ def load_settings(path: Path, now: datetime) -> SettingsLoad:
     `now`) so the user keeps it; a file with bad values stays untouched and the bad keys
     keep their defaults (see `SettingsLoad.problems`).
     """
-    data, notice = _read_bytes(path)
+    data, notice = read_file(path)
     if notice is not None:
         log.warning("%s", notice)
         return SettingsLoad(Settings(), notices=[notice])
@@ -136,7 +121,7 @@ def load_settings(path: Path, now: datetime) -> SettingsLoad:
     document, error = _decode(data)
     if document is None:
         try:
-            moved = _move_aside(path, now)
+            moved = move_aside(path, now)
         except OSError as exc:
             notice = (
                 f"{path} could not be used: {error}. Respite could not move it aside "
@@ -163,7 +148,7 @@ def check_settings_file(path: Path) -> list[str]:
 
     Read-only: unlike `load_settings` it never moves a broken file aside.
     """
-    data, notice = _read_bytes(path)
+    data, notice = read_file(path)
     if notice is not None:
         return [notice]
     if data is None:
@@ -176,360 +161,3 @@ def check_settings_file(path: Path) -> list[str]:
         ]
     _, problems = parse_settings(document, str(path))
     return [str(problem) for problem in problems]
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def save_settings(path: Path, settings: Settings, *, now: datetime | None = None) -> None:
-    """Write `settings` to `path` atomically, keeping the user's comments and key order.
-
-    An existing valid file is updated in place: only values that changed are rewritten.
-    Otherwise a fresh commented file is written; an existing file that is not TOML is
-    first renamed to `<name>.bad-<local time of now>` so nothing the user wrote is lost.
-    Raises ValueError for settings that would not pass validation, and
-    SettingsWriteError (with the file unchanged) when the file cannot be written.
-    """
-    wanted = settings_to_document(settings)
-    _, problems = parse_settings(wanted, str(path))
-    if problems:
-        raise ValueError(
-            "refusing to save invalid settings: "
-            + "; ".join(f"{p.key} must be {p.allowed}" for p in problems)
-        )
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    text = _merged_text(target, settings, wanted, now)
-    _write_atomic(target, text.encode("utf-8"))
-
-
-def _merged_text(
-    target: Path, settings: Settings, wanted: dict[str, Any], now: datetime | None
-) -> str:
-    data, notice = _read_bytes(target)
-    if notice is not None:
-        raise SettingsWriteError(f"{notice} Your changes were not saved.")
-    if data is None:
-        return _fresh_text(settings)
-    try:
-        document = tomlkit.parse(data.decode("utf-8-sig"))
-        tomllib.loads(document.as_string())
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError):
-        try:
-            moved = _move_aside(target, now or datetime.now().astimezone())
-        except OSError as exc:
-            raise SettingsWriteError(
-                f"{target} is not a valid settings file and could not be moved aside "
-                f"({exc.strerror or exc}); your changes were not saved."
-            ) from exc
-        log.warning("%s was not valid TOML; it was renamed to %s", target, moved)
-        return _fresh_text(settings)
-
-    # WORKAROUND: tomlkit cannot edit every legal layout in place; whatever the update
-    # gives is read back, and if it does not mean `settings` a fresh file is written
-    # rather than something wrong.
-    try:
-        _merge(document, wanted, _defaults(), "")
-        merged = document.as_string()
-        check, _ = parse_settings(tomllib.loads(merged), str(target))
-    except Exception:  # tomlkit raises assorted types for layouts it cannot edit
-        log.warning("could not update %s in place", target, exc_info=True)
-        check = None
-    if check != settings:
-        log.warning("writing a fresh settings file to %s; its comments are lost", target)
-        return _fresh_text(settings)
-    return merged
-
-
-def _plain(value: Any) -> Any:
-    return value.unwrap() if isinstance(value, tomlkit.items.Item) else value
-
-
-def _same(key: str, old: Any, new: Any) -> bool:
-    """Whether the file's `old` value already means `new` (so it is left as written)."""
-    if key.startswith("work_hours."):
-        try:
-            return parse_day(old) == parse_day(new)
-        except ValueError:
-            return False
-    return _plain_equal(old, new)
-
-
-def _plain_equal(old: Any, new: Any) -> bool:
-    if isinstance(old, bool) or isinstance(new, bool):
-        return isinstance(old, bool) and isinstance(new, bool) and old == new
-    if isinstance(old, int | float) and isinstance(new, int | float):
-        return old == new  # "2.0" in the file is fine for 2
-    if isinstance(old, str) and isinstance(new, str):
-        return old == new
-    if isinstance(old, list) and isinstance(new, list):
-        return len(old) == len(new) and all(map(_plain_equal, old, new))
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
-        return old.keys() == new.keys() and all(_plain_equal(old[k], new[k]) for k in old)
-    return False
-
-
-def _merge(
-    old: MutableMapping[str, Any], new: Mapping[str, Any], defaults: Mapping[str, Any], table: str
-) -> None:
-    """Update the tomlkit container `old` to hold `new`, touching only what differs.
-
-    A key the file leaves out means its default, so it is only added when the new value
-    differs from that default: a short file stays short.
-    """
-    for key, value in new.items():
-        dotted = f"{table}.{key}" if table else key
-        default = defaults.get(key, _ABSENT)
-        if key not in old:
-            addition = _differences(dotted, value, default)
-            if addition is not _ABSENT:
-                old[key] = _new_item(addition)
-        elif table == "" and key in _ITEM_DEFAULTS:
-            _merge_tables(old, key, value)
-        elif isinstance(value, Mapping) and isinstance(old[key], MutableMapping):
-            _merge(old[key], value, default if isinstance(default, Mapping) else {}, dotted)
-        elif isinstance(value, Mapping):  # the file has a plain value where a table belongs
-            del old[key]
-            addition = _differences(dotted, value, default)
-            if addition is not _ABSENT:
-                old[key] = _new_item(addition)
-        elif not _same(dotted, _plain(old[key]), value):
-            old[key] = value
-    # Keys Respite writes only when needed (reminders, a reminder's message) go when
-    # unneeded; keys Respite does not know stay for the user to see in `config check`.
-    for key in [k for k in old if k in KNOWN_KEYS.get(table, frozenset()) and k not in new]:
-        del old[key]
-
-
-_ABSENT: Any = object()
-# What a key left out of one [[reminders]], [[calendars]] or [[hooks]] table means.
-_ITEM_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
-    "reminders": {"message": ""},
-    "calendars": {"path": "", "secret": ""},
-    "hooks": {
-        "url": "",
-        "url_secret": "",
-        "token_secret": "",
-        "command": [],
-        "timeout_seconds": Hook("", ()).timeout_seconds,
-    },
-}
-
-
-def _defaults() -> dict[str, Any]:
-    """What each key means when the file leaves it out; settings_to_document writes
-    [calendar] only beside [[calendars]], so its defaults are added here."""
-    defaults = settings_to_document(Settings())
-    options = asdict(CalendarOptions())
-    defaults.setdefault(
-        "calendar", {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
-    )
-    return defaults
-
-
-def _differences(key: str, value: Any, default: Any) -> Any:
-    """The part of `value` that differs from `default` (tables key by key), or _ABSENT."""
-    if isinstance(value, Mapping):
-        defaults = default if isinstance(default, Mapping) else {}
-        table = {}
-        for name, child in value.items():
-            difference = _differences(f"{key}.{name}", child, defaults.get(name, _ABSENT))
-            if difference is not _ABSENT:
-                table[name] = difference
-        return table or _ABSENT
-    if default is not _ABSENT and _same(key, default, value):
-        return _ABSENT
-    return value
-
-
-def _merge_tables(document: MutableMapping[str, Any], key: str, wanted: list[Any]) -> None:
-    """Update an array of tables item by item, so each table the user wrote keeps its
-    comments: a table is matched by its name, and only added, removed or reordered
-    tables change the array itself."""
-    current = document[key]
-    defaults, table = _ITEM_DEFAULTS[key], f"{key}[]"
-    if not isinstance(current, tomlkit.items.AoT):  # e.g. an inline array of inline tables
-        if (
-            isinstance(current, list)
-            and len(current) == len(wanted)
-            and all(isinstance(item, MutableMapping) for item in current)
-        ):
-            for item, values in zip(current, wanted, strict=True):
-                _merge(item, values, defaults, table)
-        else:
-            del document[key]
-            document[key] = _tables_item(wanted)
-        return
-    old = list(current)
-    matches: list[Any] = []
-    for values in wanted:
-        name = values.get("name")
-        found = (t for t in old if _plain(t.get("name")) == name and not _among(t, matches))
-        matches.append(next(found, None))
-    for index, match in enumerate(matches):  # a renamed table is the one in its place
-        if match is None and index < len(old) and not _among(old[index], matches):
-            matches[index] = old[index]
-    tables: list[tomlkit.items.Table] = []
-    for values, match in zip(wanted, matches, strict=True):
-        if match is None:
-            tables.append(_table(values))
-        else:
-            _merge(match, values, defaults, table)
-            tables.append(match)
-    if len(tables) != len(old) or not all(map(operator.is_, tables, old)):
-        _replace_tables(current, tables)
-
-
-def _among(table: Any, tables: list[Any]) -> bool:
-    """Whether this very table is in `tables` (tables with equal values are not the same)."""
-    return any(table is other for other in tables)
-
-
-def _replace_tables(array: tomlkit.items.AoT, tables: list[tomlkit.items.Table]) -> None:
-    """Put `tables` in `array`. Comments and blank lines after the old last table (often
-    about what follows the array) stay at the end of the array."""
-    last = array[-1] if len(array) else None
-    trailing: list[Any] = []
-    if last is not None and last is not tables[-1]:
-        body = last.value.body
-        while body and body[-1][0] is None:
-            trailing.insert(0, body.pop()[1])
-    del array[:]
-    for table in tables:
-        array.append(table)
-    for table in tables[:-1]:
-        body = table.value.body
-        if not body or body[-1][0] is not None:
-            table.add(tomlkit.nl())  # a blank line before the next [[table]]
-    if trailing:
-        body = tables[-1].value.body
-        while body and body[-1][0] is None and isinstance(body[-1][1], tomlkit.items.Whitespace):
-            body.pop()  # the old last table's blank lines take their place
-    for item in trailing:
-        tables[-1].add(item)
-
-
-def _new_item(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        table = tomlkit.table()
-        for key, child in value.items():
-            table.add(key, _new_item(child))
-        return table
-    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        return _tables_item(value)
-    return value
-
-
-def _table(values: Mapping[str, Any]) -> tomlkit.items.Table:
-    table = tomlkit.table()
-    for key, value in values.items():
-        table.add(key, value)
-    return table
-
-
-def _tables_item(tables: list[dict[str, Any]]) -> tomlkit.items.AoT:
-    array = tomlkit.aot()
-    for values in tables:
-        array.append(_table(values))
-    return array
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Replace `target` with `data` via a 0600 temp file in the same folder."""
-    directory = target.parent
-    try:
-        if not directory.exists() or directory == paths.config_dir():
-            paths.ensure_private_dir(directory)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise SettingsWriteError(_write_failed(target, exc)) from exc
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, paths.private_file_mode)
-        os.replace(temp_name, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        if isinstance(exc, OSError):
-            raise SettingsWriteError(_write_failed(target, exc)) from exc
-        raise
-    _fsync_directory(directory)
-
-
-def _write_failed(target: Path, exc: OSError) -> str:
-    return f"Could not save settings to {target}: {exc.strerror or exc}. The file was not changed."
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); best effort."""
-    if sys.platform == "win32":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-# --------------------------------------------------------------------------- a fresh file
-
-_HEADER = (
-    "Respite settings. Every key, its default and its allowed values are described in",
-    f"{DOCS_HINT} (in Respite's source). A key you leave out keeps its default.",
-    "Respite keeps your comments and the order of keys when it saves changes.",
-)
-
-_SECTION_NOTES: dict[str, tuple[str, ...]] = {
-    "work_hours": (
-        'Work windows per day as "HH:MM-HH:MM" (24-hour); [] or "off" is a day off.',
-        'A window that ends before it starts runs past midnight, e.g. "22:00-02:00".',
-    ),
-    "boundaries": ("Nudges around the end of your working day.",),
-    "after_hours": ("Nudges when you work outside your hours or on a day off.",),
-    "breaks": ("Breaks are due after this much *active* time (idle time does not count).",),
-    "snooze": ("Snooze lengths offered (the first is the default), and a daily limit.",),
-    "interface": ('break_window: "window" (small, stays on top) or "strict" (every screen).',),
-}
-
-_REMINDER_EXAMPLE = (
-    "Reminders on a schedule; cron fields are: minute hour day month day_of_week.",
-    "Use day names (mon-fri): APScheduler counts weekday numbers from Monday = 0.",
-    "[[reminders]]",
-    'name = "Lunch"',
-    'cron = "30 12 * * mon-fri"',
-    'message = "Time to eat something good."',
-)
-
-
-def _fresh_text(settings: Settings) -> str:
-    wanted = settings_to_document(settings)
-    document = tomlkit.document()
-    for line in _HEADER:
-        document.add(tomlkit.comment(line))
-    document.add(tomlkit.nl())
-    document.add(tomlkit.comment("One line about why breaks and boundaries matter to you."))
-    document.add("why", wanted["why"])
-    document.add(tomlkit.comment('An IANA time zone such as "Europe/Berlin"; "" is the system\'s.'))
-    document.add("timezone", wanted["timezone"])
-    for name, value in wanted.items():
-        if not isinstance(value, dict):
-            continue
-        table = tomlkit.table()
-        for line in _SECTION_NOTES.get(name, ()):
-            table.add(tomlkit.comment(line))
-        for key, child in value.items():
-            table.add(key, _new_item(child))
-        document.add(name, table)
-    if settings.reminders:
-        document.add(tomlkit.nl())
-        document.add(tomlkit.comment(_REMINDER_EXAMPLE[0]))
-        document.add(tomlkit.comment(_REMINDER_EXAMPLE[1]))
-        document.add("reminders", _tables_item(wanted["reminders"]))
-    else:
-        document.add(tomlkit.nl())
-        for line in _REMINDER_EXAMPLE:
-            document.add(tomlkit.comment(line))
-    return document.as_string()

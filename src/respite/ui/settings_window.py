@@ -53,7 +53,7 @@ from respite.core.settings_parse import (
 from respite.platform.autostart import Autostart
 from respite.qt import emit
 from respite.runtime import Runtime
-from respite.storage.settings_store import SettingsWriteError, save_settings
+from respite.storage.settings_save import SettingsWriteError, save_settings
 from respite.ui.settings_cron import preview_text
 from respite.ui.settings_widgets import (
     Banner,
