@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import linecache
 import sys
 from typing import Any
 
@@ -53,13 +54,27 @@ def emit(signal: SignalInstance, *args: Any) -> None:
         _incref(result)
 
 
+def forget_module_sources() -> None:
+    """Drop the module sources PySide6 made linecache hold.
+
+    WORKAROUND: PySide6 6.12 reads the whole source of every module imported after it
+    (its `__feature__` check, `shibokensupport.feature._mod_uses_pyside`, calls
+    `inspect.getsource`), and linecache keeps all of it: ≈5.5 MiB for Respite's imports,
+    a third of its own memory. Nothing needs those lines until a traceback is printed,
+    and linecache reads the file again then.
+    """
+    linecache.clearcache()
+
+
 class GuiThreadGarbageCollector(QObject):
-    """Runs Python's cycle collector on the GUI thread only.
+    """Runs Python's cycle collector on the GUI thread only, and forgets module sources.
 
     WORKAROUND: automatic collection runs on whichever thread happens to allocate, and a
     collection on the D-Bus reader thread can destroy QObjects there, off their thread
     (seen as crashes in the test suite). Automatic collection is turned off and this
-    timer collects, youngest generation first, when the counts say it is time.
+    timer collects, youngest generation first, when the counts say it is time. Each
+    round also drops the sources PySide6 read for modules imported since (see
+    `forget_module_sources`); the first round runs as soon as the event loop does.
     """
 
     def __init__(self, interval_ms: int = 30_000, parent: QObject | None = None) -> None:
@@ -72,14 +87,18 @@ class GuiThreadGarbageCollector(QObject):
         self._timer.timeout.connect(self.collect)
 
     def start(self) -> None:
+        from PySide6.QtCore import QTimer
+
         gc.disable()
         self._timer.start()
+        QTimer.singleShot(0, self, self.collect)
 
     def stop(self) -> None:
         self._timer.stop()
         gc.enable()
 
     def collect(self) -> int:
+        forget_module_sources()
         counts = gc.get_count()
         generation = -1
         for index, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):
