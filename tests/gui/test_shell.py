@@ -79,7 +79,8 @@ MENU_CASES = [
     ("pause:60", EventKind.PAUSED, {"until": "2026-11-23T11:00:00+00:00"}),
     ("pause:tomorrow", EventKind.PAUSED, {"until": "2026-11-24T09:00:00+00:00"}),
     ("win", EventKind.WIN, {"text": "Shipped the release"}),
-    ("done_for_today", EventKind.DONE_FOR_TODAY, {"until": "2026-11-24T09:00:00+00:00"}),
+    ("done_for_today", EventKind.DONE_FOR_TODAY, {"until": "2026-11-24T09:00:00+00:00",
+                                                  "work_day": "2026-11-23"}),
 ]  # fmt: skip
 
 

@@ -166,11 +166,5 @@ def test_python_memory_is_flat_from_day_2_to_day_30(month: Month) -> None:
     assert growth < MEMORY_GROWTH_LIMIT, f"{growth / 1024:.0f} KiB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FOUND: 'Done for today' said in New York ends at the next 09:00 *New York* "
-    "time; flying home overnight, the London morning until 14:00 counts as after hours "
-    "(three after-hours nudges, no breaks) and that day has no end-of-day nudge",
-)
 def test_the_first_day_back_from_new_york_is_a_plain_day(month: Month) -> None:
     assert month.shapes[BACK_FROM_NEW_YORK] == PLAIN_DAY

@@ -12,7 +12,7 @@ import pytest
 
 from respite.core.clock import FakeClock
 from respite.core.engine import ActionError, Engine, Phase
-from respite.core.events import EventKind
+from respite.core.events import Event, EventKind
 from respite.core.nudges import Nudge, NudgeKind
 from respite.core.settings import (
     AfterHours,
@@ -566,6 +566,148 @@ def test_a_time_zone_change_moves_the_working_day() -> None:
         ("17:15", "wind_down"), ("17:30", "end_of_day"), ("17:40", "after_hours"),
     ]  # fmt: skip
     assert {e.utc_offset_minutes for e in sim.sink.events[-3:]} == {-300}
+
+
+# "Done for today" is done for that local work day: it ends at the next shift's start
+# in the zone the user is in by then, which is the recorded `until` while the zone stays.
+NEW_YORK = ZoneInfo("America/New_York")
+NIGHTS = every_day("22:00-06:00")
+SPRING_FORWARD = date(2026, 3, 29)  # London: 01:00 GMT becomes 02:00 BST
+
+
+def done_then_move(hours: WorkHours, said: datetime, zone: ZoneInfo, then: ZoneInfo):
+    """Say "done for today" at `said` in `zone`, then move to `then`; the engine, its
+    clock, the zone holder and the `until` it recorded."""
+    clock = FakeClock(said)
+    where = [zone]
+    engine = Engine(Settings(work_hours=hours), clock, MemorySink(), zone=lambda: where[0])
+    until = engine.done_for_today()
+    where[0] = then
+    return engine, clock, until
+
+
+def done_between(engine: Engine, clock: FakeClock, end: datetime) -> tuple[bool, bool]:
+    """Whether "done for today" holds a second before `end`, and at `end`."""
+    holds = []
+    for moment in (end - timedelta(seconds=1), end):
+        clock.set(moment)
+        engine.reconcile()  # picks up the zone
+        holds.append(engine.status().done_for_today)
+    return holds[0], holds[1]
+
+
+TUESDAY, THURSDAY, FRIDAY, SATURDAY = (MONDAY + timedelta(n) for n in (1, 3, 4, 5))
+NEXT_MONDAY = MONDAY + timedelta(7)
+
+
+@pytest.mark.parametrize(
+    ("hours", "said", "zone", "then", "ends"),
+    [
+        pytest.param(
+            None, at(THURSDAY, "17:30", NEW_YORK), NEW_YORK, LONDON, at(FRIDAY, "09:00"),
+            id="at the end of the day in New York, home to London: London's morning",
+        ),
+        pytest.param(
+            None, at(MONDAY, "17:30"), LONDON, NEW_YORK, at(TUESDAY, "09:00", NEW_YORK),
+            id="at the end of the day in London, off to New York: New York's morning",
+        ),
+        pytest.param(
+            None, at(THURSDAY, "15:00", NEW_YORK), NEW_YORK, LONDON, at(FRIDAY, "09:00"),
+            id="mid-afternoon: still done for that day only",
+        ),
+        pytest.param(
+            None, at(SATURDAY, "11:00", NEW_YORK), NEW_YORK, LONDON, at(NEXT_MONDAY, "09:00"),
+            id="on a day off: the next work day's morning",
+        ),
+        pytest.param(
+            NIGHTS, at(SPRING_FORWARD, "00:30"), LONDON, NEW_YORK,
+            at(SPRING_FORWARD, "22:00", NEW_YORK),
+            id="in a night shift as London springs forward: the next night in New York",
+        ),
+    ],
+)  # fmt: skip
+def test_done_for_today_ends_at_the_next_shift_in_the_zone_you_moved_to(
+    hours: WorkHours | None, said: datetime, zone: ZoneInfo, then: ZoneInfo, ends: datetime
+) -> None:
+    engine, clock, until = done_then_move(hours or WorkHours(), said, zone, then)
+    assert until != ends  # what was recorded is the old zone's morning
+    assert done_between(engine, clock, ends) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("hours", "said", "ends"),
+    [
+        pytest.param(None, at(MONDAY, "15:00"), at(TUESDAY, "09:00"), id="in the shift"),
+        pytest.param(None, at(MONDAY, "20:00"), at(TUESDAY, "09:00"), id="in the evening"),
+        pytest.param(None, at(MONDAY, "07:00"), at(MONDAY, "09:00"), id="before work"),
+        pytest.param(None, at(SATURDAY, "11:00"), at(NEXT_MONDAY, "09:00"), id="on a day off"),
+        pytest.param(
+            None, at(SPRING_FORWARD - timedelta(2), "17:30"),
+            at(SPRING_FORWARD + timedelta(1), "09:00"),
+            id="on the Friday before spring forward: Monday 09:00 summer time",
+        ),
+        pytest.param(
+            NIGHTS, at(SPRING_FORWARD, "03:00"), at(SPRING_FORWARD, "22:00"),
+            id="in a night shift, after midnight: the next night's start",
+        ),
+        pytest.param(
+            WorkHours(days=((),) * 7), at(MONDAY, "15:00"), at(TUESDAY, "00:00"),
+            id="with no hours at all: midnight",
+        ),
+    ],
+)  # fmt: skip
+def test_done_for_today_in_an_unchanged_zone_ends_at_what_it_recorded(
+    hours: WorkHours | None, said: datetime, ends: datetime
+) -> None:
+    engine, clock, until = done_then_move(hours or WorkHours(), said, LONDON, LONDON)
+    assert until == ends
+    assert done_between(engine, clock, ends) == (True, False)
+
+
+def test_done_said_in_new_york_leaves_a_plain_first_day_back_in_london() -> None:
+    sim = Simulation(Settings(), at(THURSDAY, "17:25", NEW_YORK), zone_name="America/New_York")
+    sim.run_until(at(THURSDAY, "17:30", NEW_YORK), always)
+    assert sim.engine.done_for_today() == at(FRIDAY, "09:00", NEW_YORK)  # 14:00 in London
+    sim.engine.flush()  # as the app does before sleep
+    sim.zone = LONDON  # flown home overnight; the laptop wakes at 07:00
+    sim.sleep_until(at(FRIDAY, "07:00"))
+    sim.run_until(at(FRIDAY, "07:05"), never)
+    # The log alone, replayed in London, rebuilds the same state and status.
+    rebuilt = Engine(
+        sim.settings, sim.clock, MemorySink(), zone=lambda: LONDON,
+        past_events=sim.sink.events, past_spans=sim.sink.spans,
+    )  # fmt: skip
+    assert rebuilt.state == sim.engine.state
+    assert rebuilt.status() == sim.engine.status()
+    assert sim.engine.status().done_for_today
+    sim.run_until(
+        at(FRIDAY, "18:00"),
+        active_between(LONDON, [("09:00", "12:30"), ("13:15", "17:30")], FRIDAY),
+        take_break(sim),
+    )
+    # A plain day: breaks from 09:30 (not after-hours nudges until 14:00) and the end of
+    # the day at 17:30 London time.
+    assert sim.shown_local() == [
+        "Fri 09:30 short_break", "Fri 10:02 short_break",
+        "Fri 10:34 short_break", "Fri 11:06 long_break", "Fri 11:46 short_break",
+        "Fri 12:18 short_break", "Fri 13:45 short_break", "Fri 14:17 short_break",
+        "Fri 14:49 short_break", "Fri 15:21 long_break", "Fri 16:01 short_break",
+        "Fri 16:33 short_break", "Fri 17:05 short_break", "Fri 17:15 wind_down",
+        "Fri 17:30 end_of_day",
+    ]  # fmt: skip
+
+
+def test_a_logged_done_for_today_without_its_work_day_keeps_its_recorded_end() -> None:
+    # Logged by an older Respite in New York: only `until` (09:00 there, 14:00 London).
+    old = Event(
+        EventKind.DONE_FOR_TODAY,
+        at(THURSDAY, "17:30", NEW_YORK),
+        {"until": "2026-11-27T14:00:00+00:00"},
+        -300,
+    )
+    clock = FakeClock(at(FRIDAY, "08:00"))
+    engine = Engine(Settings(), clock, MemorySink(), zone=lambda: LONDON, past_events=[old])
+    assert done_between(engine, clock, at(FRIDAY, "14:00")) == (True, False)
 
 
 def test_the_wall_clock_jumping_back_keeps_counting_from_the_new_time() -> None:

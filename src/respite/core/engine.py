@@ -74,6 +74,20 @@ class BreakInProgress:
     planned_end: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class DoneMark:
+    """A "done for today" said at `start`, in the shift of local date `work_day` (None:
+    outside hours). It lasts until the next shift after that day (or after `start`) as
+    the hours and zone in force place it, so after a flight it ends when work starts in
+    the new zone; under the hours and zone it was said in, that is `until`, the end it
+    recorded. An event logged before `work_day` was has only `until`: it stands (`fixed`)."""
+
+    start: datetime
+    until: datetime
+    work_day: date | None
+    fixed: bool = False
+
+
 @dataclass(slots=True)
 class BreakNudgeSent:
     kind: str
@@ -92,7 +106,7 @@ class EngineState:
     snoozed_until: datetime | None = None
     snoozes: list[datetime] = field(default_factory=list)
     paused_until: datetime | None = None
-    done_marks: list[Interval] = field(default_factory=list)
+    done_marks: list[DoneMark] = field(default_factory=list)
     overtime: list[Interval] = field(default_factory=list)
     sleeps: list[Interval] = field(default_factory=list)
     break_nudge: BreakNudgeSent | None = None
@@ -109,9 +123,11 @@ class EngineState:
             self.spans.append(span)
 
     def done_until(self, now: datetime) -> datetime | None:
+        """The recorded end of a "done for today" that holds at `now`. Recorded in the
+        zone it was said in: `Engine._done_at` places it in the zone in force."""
         for mark in reversed(self.done_marks):
-            if now in mark:
-                return mark.end
+            if mark.start <= now < mark.until:
+                return mark.until
         return None
 
     def apply(self, event: Event) -> None:
@@ -144,7 +160,10 @@ class EngineState:
                 self.snoozes.append(at)
                 self.break_nudge = None
             case EventKind.DONE_FOR_TODAY:
-                self.done_marks.append(Interval(at, from_iso(data["until"])))
+                day = data.get("work_day")
+                work_day = date.fromisoformat(day) if day else None
+                mark = DoneMark(at, from_iso(data["until"]), work_day, "work_day" not in data)
+                self.done_marks.append(mark)
                 self.break_nudge = None
             case EventKind.OVERTIME:
                 self.overtime.append(Interval(at, from_iso(data["until"])))
@@ -170,7 +189,7 @@ class EngineState:
         horizon = now - MEMORY
         self.spans = [s for s in self.spans if s.end >= horizon]
         self.snoozes = [s for s in self.snoozes if s >= horizon]
-        self.done_marks = [m for m in self.done_marks if m.end >= horizon]
+        self.done_marks = [m for m in self.done_marks if m.until >= horizon]
         self.overtime = [m for m in self.overtime if m.end >= horizon]
         self.sleeps = [m for m in self.sleeps if m.end >= horizon]
         self.sent = {k: at for k, at in self.sent.items() if at >= horizon}
@@ -425,7 +444,7 @@ class Engine:
             return "paused"
         if state.on_break is not None:
             return "on_break"
-        if state.done_until(now) is not None:
+        if self._done_at(now) is not None:
             return "done_for_today"
         if self._schedule.workday_at(now) is None:
             # The whole shift counts, gaps between windows too: working through lunch
@@ -483,7 +502,7 @@ class Engine:
         return shifts
 
     def _boundary_nudges(self, now: datetime) -> list[Nudge]:
-        if self._idle_now(now) or self.state.done_until(now) is not None:
+        if self._idle_now(now) or self._done_at(now) is not None:
             return []
         nudges: list[Nudge] = []
         bounds = self.settings.boundaries
@@ -546,8 +565,7 @@ class Engine:
         It runs from the end of the last shift (or from "done for today") to the next
         shift, cut at 04:00 local so each evening and each day off counts on its own.
         """
-        # The first "done" that still holds: saying it again doesn't start a new evening.
-        done = next((m for m in self.state.done_marks if now in m), None)
+        done = self._done_at(now)
         if self._schedule.workday_at(now) is not None and done is None:
             return None
         evening = self._schedule.evening_key(now)
@@ -668,17 +686,31 @@ class Engine:
     def done_for_today(self) -> datetime:
         """Nothing more today: no break or boundary nudges until the next shift starts."""
         now = self._clock.now()
-        current = self._schedule.workday_at(now)
-        after = now
-        if current is not None:
-            shift = self._schedule.shift_on(current)
-            if shift is not None:
-                after = shift.end
-        until = self._schedule.next_shift_start(after) or self._next_midnight(now)
+        work_day = self._schedule.workday_at(now)
+        until = self._after_work_day(now, work_day)
         if self.state.on_break is not None:
             self._finish_break(completed=False)
-        self._record(EventKind.DONE_FOR_TODAY, {"until": iso(until)})
+        day = work_day.isoformat() if work_day is not None else None
+        self._record(EventKind.DONE_FOR_TODAY, {"until": iso(until), "work_day": day})
         return until
+
+    def _after_work_day(self, now: datetime, work_day: date | None) -> datetime:
+        """The next shift's start after work day `work_day` (None: after `now`, outside
+        hours), else the local midnight after `now`."""
+        shift = self._schedule.shift_on(work_day) if work_day is not None else None
+        after = shift.end if shift is not None else now
+        return self._schedule.next_shift_start(after) or self._next_midnight(now)
+
+    def _done_at(self, now: datetime) -> Interval | None:
+        """The first "done for today" that holds at `now` (saying it again doesn't start a
+        new evening), ending where the hours and zone in force place it: after a flight,
+        "done" said in New York lasts until the morning in London, not in New York."""
+        for mark in self.state.done_marks:
+            if mark.start <= now:
+                end = mark.until if mark.fixed else self._after_work_day(mark.start, mark.work_day)
+                if now < end:
+                    return Interval(mark.start, end)
+        return None
 
     def overtime(self, minutes: float) -> datetime:
         if not 0 < minutes <= 12 * 60:
@@ -690,10 +722,7 @@ class Engine:
     def pause(self, minutes: float | None = None, *, until_tomorrow: bool = False) -> datetime:
         now = self._clock.now()
         if until_tomorrow:
-            current = self._schedule.workday_at(now)
-            shift = self._schedule.shift_on(current) if current is not None else None
-            after = shift.end if shift is not None else now
-            until = self._schedule.next_shift_start(after) or self._next_midnight(now)
+            until = self._after_work_day(now, self._schedule.workday_at(now))
         elif minutes is not None and 0 < minutes <= 7 * 24 * 60:
             until = now + timedelta(minutes=minutes)
         else:
@@ -748,11 +777,12 @@ class Engine:
         state = self.state
         kind, done, needed = self._break_progress(now)
         held = self._hold_reason(now)
+        done_today = self._done_at(now)
         if state.on_break is not None:
             phase = Phase.ON_BREAK
         elif state.paused_until is not None:
             phase = Phase.PAUSED
-        elif self._schedule.workday_at(now) is None or state.done_until(now) is not None:
+        elif self._schedule.workday_at(now) is None or done_today is not None:
             phase = Phase.OFF_HOURS
         elif (done >= needed and held is None) or state.break_nudge is not None:
             phase = Phase.BREAK_DUE
@@ -771,14 +801,14 @@ class Engine:
             next_break=kind,
             next_break_in=max(0.0, needed - done),
             held_because=held,
-            work_left=work_left if state.done_until(now) is None else 0.0,
+            work_left=work_left if done_today is None else 0.0,
             paused_until=state.paused_until,
             snoozed_until=state.snoozed_until
             if state.snoozed_until and state.snoozed_until > now
             else None,
             break_ends_at=state.on_break.planned_end if state.on_break else None,
             next_work_start=self._schedule.next_window_start(now),
-            done_for_today=state.done_until(now) is not None,
+            done_for_today=done_today is not None,
             snoozes_left=max(0, limit - self.snoozes_today(now)) if limit else None,
         )
 

@@ -21,7 +21,9 @@ class EventKind(enum.StrEnum):
     BREAK_SNOOZED = "break_snoozed"  # kind, minutes
     BREAK_MISSED = "break_missed"  # kind, reason ("snooze_limit" | "ignored")
     NATURAL_BREAK = "natural_break"  # kind, start, end (ISO UTC), seconds
-    DONE_FOR_TODAY = "done_for_today"  # until (ISO UTC)
+    # until (ISO UTC), work_day (local ISO date, null outside hours): until the next shift
+    # after that day, re-placed if the zone changes (older events: until alone)
+    DONE_FOR_TODAY = "done_for_today"
     OVERTIME = "overtime"  # minutes, until
     PAUSED = "paused"  # until (ISO UTC), reason
     RESUMED = "resumed"
