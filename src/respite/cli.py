@@ -847,6 +847,9 @@ def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
 
 
 def _run_app(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
+    from respite.qt import stop_keeping_module_sources
+
+    stop_keeping_module_sources()  # before the rest of the app is imported
     from PySide6.QtCore import QCoreApplication
 
     from respite import ipc

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import linecache
 import sys
+from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
@@ -54,27 +54,48 @@ def emit(signal: SignalInstance, *args: Any) -> None:
         _incref(result)
 
 
-def forget_module_sources() -> None:
-    """Drop the module sources PySide6 made linecache hold.
+# ----- WORKAROUND for PySide6 keeping every module's source in memory ---------------
 
-    WORKAROUND: PySide6 6.12 reads the whole source of every module imported after it
-    (its `__feature__` check, `shibokensupport.feature._mod_uses_pyside`, calls
-    `inspect.getsource`), and linecache keeps all of it: ≈5.5 MiB for Respite's imports,
-    a third of its own memory. Nothing needs those lines until a traceback is printed,
-    and linecache reads the file again then.
+
+def _mentions_pyside(module: ModuleType) -> bool:
+    """PySide6's own test (does the module's source mention "PySide6"?), reading the file
+    once instead of through `inspect.getsource`, which keeps it in linecache."""
+    path = getattr(module, "__file__", None)
+    if not isinstance(path, str) or not path.endswith(".py"):
+        return False  # no source to read: getsource would fail, which PySide6 reads as False
+    try:
+        with open(path, "rb") as source:
+            return b"PySide6" in source.read()
+    except OSError:
+        return False
+
+
+def stop_keeping_module_sources() -> bool:
+    """Whether PySide6's per-import check could be replaced by `_mentions_pyside`.
+
+    PySide6 6.12 hooks `__import__` for its `__feature__` switches: the first time any
+    module is imported (or merely named in an import statement) after PySide6, it calls
+    `inspect.getsource` on it, and linecache keeps every line of every such module for
+    good: ≈5.5 MiB for Respite, a third of its own memory, which clearing linecache later
+    only half returns (freed small strings leave the allocator's arenas fragmented).
+    Respite uses no `__feature__` switch; the replacement gives the same answers. Call
+    it before importing the rest of the app.
     """
-    linecache.clearcache()
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
+        return False
+    feature._mod_uses_pyside = _mentions_pyside
+    return True
+
 
 
 class GuiThreadGarbageCollector(QObject):
-    """Runs Python's cycle collector on the GUI thread only, and forgets module sources.
+    """Runs Python's cycle collector on the GUI thread only.
 
     WORKAROUND: automatic collection runs on whichever thread happens to allocate, and a
     collection on the D-Bus reader thread can destroy QObjects there, off their thread
     (seen as crashes in the test suite). Automatic collection is turned off and this
-    timer collects, youngest generation first, when the counts say it is time. Each
-    round also drops the sources PySide6 read for modules imported since (see
-    `forget_module_sources`); the first round runs as soon as the event loop does.
+    timer collects, youngest generation first, when the counts say it is time.
     """
 
     def __init__(self, interval_ms: int = 30_000, parent: QObject | None = None) -> None:
@@ -87,18 +108,14 @@ class GuiThreadGarbageCollector(QObject):
         self._timer.timeout.connect(self.collect)
 
     def start(self) -> None:
-        from PySide6.QtCore import QTimer
-
         gc.disable()
         self._timer.start()
-        QTimer.singleShot(0, self, self.collect)
 
     def stop(self) -> None:
         self._timer.stop()
         gc.enable()
 
     def collect(self) -> int:
-        forget_module_sources()
         counts = gc.get_count()
         generation = -1
         for index, (count, threshold) in enumerate(zip(counts, self._thresholds, strict=True)):

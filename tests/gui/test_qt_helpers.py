@@ -5,11 +5,14 @@ from __future__ import annotations
 import gc
 import linecache
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from PySide6.QtCore import QObject, Signal
 
+from respite import qt
 from respite.qt import GuiThreadGarbageCollector, emit
 
 
@@ -29,27 +32,53 @@ def test_emit_keeps_true_alive_over_many_signals() -> None:
 
 
 @pytest.fixture
-def fresh_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def fresh_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     source = tmp_path / "respite_probe_module.py"
-    source.write_text("VALUE = 1  # imported after PySide6\n" + "# padding\n" * 200)
+    source.write_text("VALUE = 1  # imported after Qt\n" + "# padding\n" * 200)
     monkeypatch.syspath_prepend(str(tmp_path))
     yield source
     sys.modules.pop("respite_probe_module", None)
 
 
-def test_the_collector_forgets_the_sources_pyside_read_at_import(qtbot, fresh_module) -> None:
+def test_modules_imported_after_pyside_keep_no_source_in_memory(fresh_module) -> None:
+    assert qt.stop_keeping_module_sources()
     import respite_probe_module  # noqa: F401  (an import statement: PySide6 hooks __import__)
 
-    # PySide6 6.12's __feature__ check read the whole file into linecache on import.
-    assert str(fresh_module) in linecache.cache
+    assert str(fresh_module) not in linecache.cache
+    # PySide6 still got its answer for the module (it mentions no PySide6: "ignore it").
+    assert shibokensupport_feature().pyside_feature_dict["respite_probe_module"] == -1
+
+
+def test_the_replacement_check_answers_as_pyside_does(tmp_path: Path) -> None:
+    def module(name: str, text: str | None) -> ModuleType:
+        made = ModuleType(name)
+        if text is not None:
+            made.__file__ = str(tmp_path / f"{name}.py")
+            (tmp_path / f"{name}.py").write_text(text)
+        return made
+
+    assert qt._mentions_pyside(module("uses", "from PySide6.QtCore import QObject\n"))
+    assert not qt._mentions_pyside(module("plain", "import os\n"))
+    assert not qt._mentions_pyside(module("builtin_like", None))  # no file: getsource fails
+    gone = module("gone", "import PySide6\n")
+    Path(gone.__file__).unlink()
+    assert not qt._mentions_pyside(gone)
+
+
+def shibokensupport_feature() -> ModuleType:
+    return sys.modules["shibokensupport.feature"]
+
+
+def test_the_collector_turns_automatic_collection_off_and_collects_when_due() -> None:
     collector = GuiThreadGarbageCollector(interval_ms=60_000)
     collector.start()
     try:
-        # The first round runs as soon as the event loop does, not a whole interval later.
-        qtbot.waitUntil(lambda: str(fresh_module) not in linecache.cache, timeout=1000)
-        assert not gc.isenabled()  # collection happens on this (GUI) thread only
+        assert not gc.isenabled()  # no collection on whichever thread allocates
+        for _ in range(gc.get_threshold()[0] + 10):
+            cycle: list[object] = []
+            cycle.append(cycle)
+        del cycle
+        assert collector.collect() > 0  # the youngest generation was due, and had cycles
     finally:
         collector.stop()
     assert gc.isenabled()
-    # A traceback still gets its lines: linecache reads the file again when asked.
-    assert linecache.getline(str(fresh_module), 1).startswith("VALUE = 1")
