@@ -16,8 +16,11 @@ from respite.core.calendar import (
     after_hours_meetings_between,
     busy_at,
     days_off,
+    days_off_words,
+    heads_up_meetings,
     last_meeting_on,
     meeting_hold,
+    meetings_to_record,
     parse_ics,
 )
 from respite.core.engine import OBSERVE_EVERY
@@ -28,6 +31,7 @@ from tests.fakes import Simulation
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 23)
+TUESDAY = MONDAY + timedelta(days=1)
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
@@ -103,6 +107,24 @@ def test_all_day_events_with_a_marked_word_are_days_off() -> None:
         date(2026, 11, 30),
     }
     assert busy_at(events, at(date(2026, 11, 24), "10:00")) is None  # all-day is not a meeting
+    # Each with the word that matched, as the settings spell it.
+    assert days_off_words(events, ("holiday", "OOO"), LONDON) == {
+        date(2026, 11, 24): "OOO",
+        date(2026, 11, 25): "OOO",
+        date(2026, 11, 30): "holiday",
+    }
+
+
+def test_a_day_off_in_the_schedule_has_no_windows() -> None:
+    friday = MONDAY + timedelta(days=4)
+    schedule = WorkSchedule(WorkHours(), LONDON, frozenset({friday}))
+    assert schedule.windows_on(friday) == ()
+    assert schedule.is_day_off(friday)
+    assert schedule.workday_at(at(friday, "10:00")) is None
+    assert schedule.next_shift_start(at(MONDAY + timedelta(days=3), "18:00")) == at(
+        MONDAY + timedelta(days=7), "09:00"
+    )
+    assert len(schedule.windows_on(MONDAY)) == 2  # other days keep their hours
 
 
 def test_last_meeting_and_meetings_outside_work_hours() -> None:
@@ -128,6 +150,45 @@ def test_last_meeting_and_meetings_outside_work_hours() -> None:
     week = events + weekend
     assert after_hours_meetings_between(week, schedule, MONDAY, MONDAY + timedelta(days=6)) == 3
     assert after_hours_meetings_between(week, schedule, MONDAY, MONDAY) == 2
+
+
+def test_heads_up_meetings_are_the_ones_still_to_come_outside_hours_today() -> None:
+    schedule = WorkSchedule(WorkHours(), LONDON)
+    events = [
+        CalEvent(at(MONDAY, "19:00"), at(MONDAY, "19:30"), "Late"),
+        CalEvent(at(MONDAY, "07:30"), at(MONDAY, "08:30"), "Early"),
+        CalEvent(at(MONDAY, "10:00"), at(MONDAY, "11:00"), "In hours"),
+        CalEvent(at(MONDAY, "18:00"), at(MONDAY, "18:30"), "Evening"),
+        CalEvent(at(MONDAY, "20:00"), at(MONDAY, "21:00"), "Free", busy=False),
+        CalEvent(at(TUESDAY, "07:00"), at(TUESDAY, "07:30"), "Tomorrow"),
+    ]
+    coming = heads_up_meetings(events, schedule, at(MONDAY, "08:00"))
+    assert [e.summary for e in coming] == ["Evening", "Late"]  # earliest first
+
+
+def test_meetings_are_recorded_once_they_have_begun_and_only_once() -> None:
+    schedule = WorkSchedule(WorkHours(), LONDON)
+    sunday = MONDAY - timedelta(days=1)
+    events = [
+        CalEvent(at(MONDAY, "18:00"), at(MONDAY, "19:00"), "US call"),
+        CalEvent(at(MONDAY, "18:00"), at(MONDAY, "18:45"), "Double-booked"),
+        CalEvent(at(MONDAY, "10:00"), at(MONDAY, "11:00"), "In hours"),
+        CalEvent(at(MONDAY, "20:00"), at(MONDAY, "21:00"), "Cancelled", busy=False),
+        CalEvent(at(sunday, "11:00"), at(sunday, "11:30"), "Sunday call"),
+        CalEvent(
+            at(MONDAY - timedelta(days=7), "19:00"),
+            at(MONDAY - timedelta(days=7), "20:00"),
+            "Too old",
+        ),
+    ]
+    starts = [e.start for e in meetings_to_record(events, schedule, at(MONDAY, "17:59"), ())]
+    assert starts == [at(sunday, "11:00")]  # Monday's call hasn't begun: it may yet move
+    recorded = meetings_to_record(events, schedule, at(MONDAY, "18:00"), [at(sunday, "11:00")])
+    assert [e.start for e in recorded] == [at(MONDAY, "18:00")]  # one per start time
+    # A day off (from the calendar) makes every meeting on it count.
+    off = WorkSchedule(WorkHours(), LONDON, frozenset({MONDAY}))
+    later = meetings_to_record(events, off, at(MONDAY, "23:00"), [at(sunday, "11:00")])
+    assert [e.summary for e in later] == ["In hours", "US call"]
 
 
 @pytest.mark.parametrize(

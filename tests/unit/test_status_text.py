@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,3 +78,23 @@ def test_off_hours_and_done() -> None:
     sim = sim_at("15:00")
     sim.engine.done_for_today()
     assert status_line(sim.engine.status(), LONDON) == "Done for today — see you tomorrow 09:00"
+
+
+def test_a_calendar_day_off_is_named_and_the_last_meeting_told() -> None:
+    sim = sim_at("10:00")
+    status = dataclasses.replace(sim.engine.status(), last_meeting_ends=at(MONDAY, "16:30"))
+    assert status_line(status, LONDON) == (
+        "Short break in 16 min · 6 h 45 min of work left · last meeting ends 16:30"
+    )
+    assert tooltip(status, LONDON).endswith("· last meeting ends 16:30")
+    evening = dataclasses.replace(
+        sim_at("18:00").engine.status(), last_meeting_ends=at(MONDAY, "19:00")
+    )
+    assert status_line(evening, LONDON) == (
+        "Off hours — see you tomorrow 09:00 · last meeting ends 19:00"
+    )
+    sim.engine.set_days_off({MONDAY: "Holiday"})
+    sim.engine.reconcile()
+    assert status_line(sim.engine.status(), LONDON) == (
+        "Day off (calendar: Holiday) — see you tomorrow 09:00"
+    )

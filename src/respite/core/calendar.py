@@ -7,15 +7,16 @@ around "now", so a calendar with years of history stays cheap.
 - A *busy* event is a timed (not all-day) event that is not marked free
   (TRANSP:TRANSPARENT) or cancelled; break nudges are held while one is on.
 - An all-day event whose title contains one of the configured words ("Holiday", "OOO")
-  makes that local date a day off.
+  makes that local date a day off (the engine's schedule then has no windows on it).
 - A meeting outside work hours is a busy event that does not lie within one of that
-  day's work windows.
+  day's work windows. The engine gives a heads-up about today's (`heads_up_meetings`);
+  the runtime logs each once it has begun (`meetings_to_record`) for the history.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
@@ -26,14 +27,18 @@ from respite.core.schedule import WorkSchedule
 __all__ = [
     "MAX_CALENDAR_BYTES",
     "MAX_EVENTS",
+    "RECORD_DAYS",
     "CalEvent",
     "CalendarError",
     "after_hours_meetings",
     "after_hours_meetings_between",
     "busy_at",
     "days_off",
+    "days_off_words",
+    "heads_up_meetings",
     "last_meeting_on",
     "meeting_hold",
+    "meetings_to_record",
     "parse_ics",
 ]
 
@@ -47,6 +52,8 @@ LOOK_BACK: Final = timedelta(days=8)
 LOOK_AHEAD: Final = timedelta(days=15)
 # Nobody is in one meeting longer than this; longer timed events are not "busy".
 LONGEST_MEETING: Final = timedelta(hours=12)
+# Meetings outside work hours are recorded for history up to this many local days late.
+RECORD_DAYS: Final = 7
 
 
 class CalendarError(ValueError):
@@ -196,15 +203,24 @@ def meeting_hold(events: Iterable[CalEvent], now: datetime) -> str | None:
 
 def days_off(events: Iterable[CalEvent], words: Sequence[str], zone: tzinfo) -> set[date]:
     """Local dates covered by an all-day event whose title contains one of `words`."""
-    lowered = [w.casefold() for w in words if w.strip()]
-    result: set[date] = set()
+    return set(days_off_words(events, words, zone))
+
+
+def days_off_words(
+    events: Iterable[CalEvent], words: Sequence[str], zone: tzinfo
+) -> dict[date, str]:
+    """`days_off`, each with the word that made it one (as the settings spell it)."""
+    wanted = [(w.casefold(), w.strip()) for w in words if w.strip()]
+    result: dict[date, str] = {}
     for event in events:
-        if not event.all_day or not any(w in event.summary.casefold() for w in lowered):
+        title = event.summary.casefold()
+        word = next((shown for lowered, shown in wanted if lowered in title), None)
+        if not event.all_day or word is None:
             continue
-        day = event.start.astimezone(zone).date()
+        day = first = event.start.astimezone(zone).date()
         last = event.end.astimezone(zone).date()
-        while day < last or day == event.start.astimezone(zone).date():
-            result.add(day)
+        while day < last or day == first:
+            result.setdefault(day, word)
             day += timedelta(days=1)
             if len(result) > 400:
                 break
@@ -230,6 +246,40 @@ def after_hours_meetings(
         if not any(w.start <= event.start and event.end <= w.end for w in windows):
             result.append(event)
     return result
+
+
+def heads_up_meetings(
+    events: Iterable[CalEvent], schedule: WorkSchedule, now: datetime
+) -> list[CalEvent]:
+    """Meetings outside work hours still to start on `now`'s local day, earliest first."""
+    today = after_hours_meetings(events, schedule, schedule.local_date(now))
+    return sorted((e for e in today if e.start > now), key=lambda e: (e.start, e.end))
+
+
+def meetings_to_record(
+    events: Iterable[CalEvent],
+    schedule: WorkSchedule,
+    now: datetime,
+    recorded: Collection[datetime],
+) -> list[CalEvent]:
+    """Meetings outside work hours that have started by `now` (on one of the last
+    RECORD_DAYS local days) and whose start time is not in `recorded`: the ones the
+    history should now count. One per start time, earliest first.
+
+    Only a meeting that has begun counts, so one cancelled or moved before it starts
+    never does; one that took place while Respite was not running is still counted
+    later, as long as the calendar shows it.
+    """
+    listed = [e for e in events if e.is_meeting and e.start <= now]
+    today = schedule.local_date(now)
+    seen = set(recorded)
+    result = []
+    for offset in range(RECORD_DAYS - 1, -1, -1):
+        for event in after_hours_meetings(listed, schedule, today - timedelta(days=offset)):
+            if event.start not in seen:
+                seen.add(event.start)
+                result.append(event)
+    return sorted(result, key=lambda e: e.start)
 
 
 def after_hours_meetings_between(

@@ -13,13 +13,14 @@ from __future__ import annotations
 import enum
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from respite.core import messages
+from respite.core.calendar import CalEvent, heads_up_meetings, last_meeting_on
 from respite.core.clock import Clock
 from respite.core.events import ActiveSpan, Event, EventKind, from_iso, iso
 from respite.core.nudges import Choice, Nudge, NudgeKind
@@ -114,6 +115,9 @@ class EngineState:
     # Off period (ISO start) → active seconds at each after-hours nudge in it.
     after_hours: dict[str, list[float]] = field(default_factory=dict)
     reminder_last: dict[str, datetime] = field(default_factory=dict)
+    # Local day (ISO) the calendar made a day off → (when Respite first saw it, the word
+    # that matched), or None when the calendar took it back.
+    calendar_days_off: dict[str, tuple[datetime, str] | None] = field(default_factory=dict)
 
     def add_span(self, span: ActiveSpan) -> None:
         if self.spans and span.start <= self.spans[-1].end:
@@ -174,6 +178,9 @@ class EngineState:
                 self.paused_until = None
             case EventKind.SLEEP:
                 self.sleeps.append(Interval(from_iso(data["start"]), from_iso(data["end"])))
+            case EventKind.CALENDAR_DAY_OFF:
+                day, word = str(data["day"]), str(data.get("word", ""))
+                self.calendar_days_off[day] = (at, word) if data.get("off", True) else None
             case _:
                 pass
 
@@ -195,6 +202,9 @@ class EngineState:
         self.sent = {k: at for k, at in self.sent.items() if at >= horizon}
         oldest = iso(horizon - timedelta(days=1))
         self.after_hours = {k: v for k, v in self.after_hours.items() if k >= oldest}
+        self.calendar_days_off = {
+            k: v for k, v in self.calendar_days_off.items() if k >= oldest[:10]
+        }
 
     def active_seconds(self, start: datetime | None, end: datetime) -> float:
         total = 0.0
@@ -220,6 +230,8 @@ class Status:
     next_work_start: datetime | None
     done_for_today: bool
     snoozes_left: int | None
+    day_off_reason: str | None = None  # why the calendar made today a day off ("Holiday")
+    last_meeting_ends: datetime | None = None  # today's last meeting, while it's to come
 
 
 class Engine:
@@ -243,6 +255,18 @@ class Engine:
             self.state.add_span(span)
         for event in sorted(past_events, key=lambda e: e.at):
             self.state.apply(event)
+        # Until the calendar is read again, the days off it gave stand (a restart on a
+        # holiday must not turn it into a workday for a moment).
+        self._day_off_reasons = {
+            date.fromisoformat(day): seen[1]
+            for day, seen in self.state.calendar_days_off.items()
+            if seen is not None
+        }
+        if self._day_off_reasons:
+            self._schedule = WorkSchedule(
+                settings.work_hours, self._zone(), frozenset(self._day_off_reasons)
+            )
+        self._meetings: tuple[CalEvent, ...] = ()
         self._last_observed: datetime | None = None
         self._last_input: datetime | None = self.state.spans[-1].end if self.state.spans else None
         self._span_written_at: datetime | None = None
@@ -263,7 +287,7 @@ class Engine:
 
     def set_settings(self, settings: Settings) -> None:
         self.settings = settings
-        self._schedule = WorkSchedule(settings.work_hours, self._zone())
+        self._schedule = WorkSchedule(settings.work_hours, self._zone(), self._schedule.days_off)
         self._reminder_due.clear()
 
     def _refresh_zone(self) -> None:
@@ -271,8 +295,22 @@ class Engine:
         if zone != self._schedule.zone:
             log.info("time zone changed to %s", zone)
             self._zone_changed_at = self._clock.now()
-            self._schedule = WorkSchedule(self.settings.work_hours, zone)
+            self._schedule = WorkSchedule(self.settings.work_hours, zone, self._schedule.days_off)
             self._reminder_due.clear()
+
+    def set_days_off(self, days: Mapping[date, str]) -> None:
+        """The calendar's days off: local date → the word that made it one ("Holiday").
+        The schedule is rebuilt only when the dates change."""
+        self._day_off_reasons = dict(days)
+        dates = frozenset(days)
+        if dates != self._schedule.days_off:
+            log.info("calendar days off: %s", ", ".join(sorted(map(str, dates))) or "none")
+            self._schedule = WorkSchedule(self.settings.work_hours, self._schedule.zone, dates)
+
+    def set_meetings(self, events: Sequence[CalEvent]) -> None:
+        """The calendar's meetings, for the heads-up and the status (kept in memory only:
+        their titles never reach the log)."""
+        self._meetings = tuple(e for e in events if e.is_meeting)
 
     def set_hold(self, source: str, reason: str | None) -> None:
         """Hold break nudges back (a meeting, a fullscreen window) until released."""
@@ -395,9 +433,11 @@ class Engine:
             self._finish_break(completed=True)
         if state.paused_until is not None and now >= state.paused_until:
             self._record(EventKind.RESUMED, {"auto": True})
+        self._note_calendar_day_off(now)
         nudges: list[Nudge] = []
         if state.paused_until is None:
             nudges += self._reminder_nudges(now)
+            nudges += self._meeting_nudges(now)
             nudges += self._boundary_nudges(now)
             nudges += self._after_hours_nudges(now)
             nudges += self._break_nudges(now)
@@ -579,6 +619,10 @@ class Engine:
         if self._zone_changed_at is not None:
             # Work done under the old zone's hours isn't "after hours" under the new one.
             start = max(start, self._zone_changed_at)
+        seen = self.state.calendar_days_off.get(evening.isoformat())
+        if seen is not None and evening in self._schedule.days_off:
+            # Nor is work done before the calendar said the day was off.
+            start = max(start, seen[0])
         following = self._schedule.next_shift_start(now)
         if following is not None:
             end = min(end, following)
@@ -622,6 +666,35 @@ class Engine:
             return None
         fire: datetime | None = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
         return None if fire is None else fire.astimezone(UTC)
+
+    # the calendar
+
+    def _note_calendar_day_off(self, now: datetime) -> None:
+        """Log that today is (or, taken back, no longer is) a calendar day off, so the
+        history and a restart know it after the calendar has moved on."""
+        today = self._schedule.local_date(now)
+        off = today in self._schedule.days_off
+        if off != (self.state.calendar_days_off.get(today.isoformat()) is not None):
+            word = self._day_off_reasons.get(today, "") if off else ""
+            self._record(
+                EventKind.CALENDAR_DAY_OFF, {"day": today.isoformat(), "off": off, "word": word}
+            )
+
+    def _meeting_nudges(self, now: datetime) -> list[Nudge]:
+        """Once a day, when the user is about: a heads-up about meetings later today that
+        lie outside their hours."""
+        if not self._meetings or self._idle_now(now) or self._done_at(now) is not None:
+            return []
+        day = self._schedule.local_date(now)
+        key = f"meeting_heads_up:{day.isoformat()}"
+        if key in self.state.sent or self._schedule.evening_key(now) != day:
+            return []  # sent already, or still the night before
+        coming = heads_up_meetings(self._meetings, self._schedule, now)
+        if not coming:
+            return []
+        times = [f"{self._schedule.local(m.start):%H:%M}" for m in coming]
+        text = messages.meeting_heads_up_text(times, day_off=self._schedule.is_day_off(day))
+        return [self._nudge(NudgeKind.MEETING_HEADS_UP, text, key=key, count=len(coming))]
 
     # ----- actions -------------------------------------------------------------------
 
@@ -795,6 +868,7 @@ class Engine:
             for window in self._schedule.windows_on(day + timedelta(days=offset))
         )
         limit = self.settings.snooze.daily_limit
+        last = last_meeting_on(self._meetings, day, self._schedule.zone)
         return Status(
             phase=phase,
             now=now,
@@ -810,6 +884,8 @@ class Engine:
             next_work_start=self._schedule.next_window_start(now),
             done_for_today=done_today is not None,
             snoozes_left=max(0, limit - self.snoozes_today(now)) if limit else None,
+            day_off_reason=self._day_off_reasons.get(day),
+            last_meeting_ends=last.end if last is not None and last.end > now else None,
         )
 
     def next_wakeup(self) -> datetime:

@@ -31,6 +31,13 @@ class EventKind(enum.StrEnum):
     NUDGE_DISMISSED = "nudge_dismissed"  # nudge kind; shown but not answered
     # What Respite noticed.
     SLEEP = "sleep"  # start, end: a gap in which the machine slept or the app was not running
+    # The calendar made local date `day` (ISO) a day off; off is false when it took that
+    # back later the same day. Recorded once the day has come, so history keeps it.
+    CALENDAR_DAY_OFF = "calendar_day_off"  # day, off (bool), word (the days_off_words match)
+    # A calendar meeting outside work hours took place (recorded at its start, once).
+    # Never its title: meeting titles are private.
+    MEETING_OUTSIDE_HOURS = "meeting_outside_hours"  # start, end (ISO UTC), day (local ISO)
+    DAY_STARTED = "day_started"  # day (local ISO): the "start_of_day" hook's day began
     APP_STARTED = "app_started"
     APP_STOPPED = "app_stopped"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from respite.core.nudges import Choice, NudgeKind
 
 START_BREAK = "start_break"
@@ -85,6 +87,27 @@ def after_hours_text(why: str) -> tuple[str, str]:
 def day_off_text(why: str) -> tuple[str, str]:
     body = why or "If this can wait, let it. Rest is part of the work."
     return "It's your day off", body
+
+
+def meeting_heads_up_text(times: Sequence[str], *, day_off: bool) -> tuple[str, str]:
+    """A gentle heads-up about today's meetings outside work hours (`times`: "HH:MM",
+    earliest first)."""
+    many = len(times) > 1
+    if many:
+        what = f"{len(times)} meetings today (the first at {times[0]})"
+    else:
+        what = f"A meeting at {times[0]} today"
+    if day_off:
+        verb = "fall" if many else "falls"
+        return (
+            "Heads up",
+            f"{what} {verb} on your day off. If it can't move, let the rest of the day be yours.",
+        )
+    verb, them = ("are", "them") if many else ("is", "it")
+    return (
+        "Heads up",
+        f"{what} {verb} outside your hours. Maybe finish earlier to make room for {them}?",
+    )
 
 
 def win_thanks(text: str) -> str:

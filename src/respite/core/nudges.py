@@ -17,6 +17,7 @@ class NudgeKind(enum.StrEnum):
     AFTER_HOURS = "after_hours"
     DAY_OFF = "day_off"
     REMINDER = "reminder"
+    MEETING_HEADS_UP = "meeting_heads_up"  # today has meetings outside the user's hours
 
     @property
     def is_break(self) -> bool:

@@ -43,9 +43,15 @@ class Interval:
 
 
 class WorkSchedule:
-    def __init__(self, work_hours: WorkHours, zone: tzinfo) -> None:
+    """The user's hours in one zone. A local date in `days_off` (from the calendar, say)
+    has no windows, whatever its weekday."""
+
+    def __init__(
+        self, work_hours: WorkHours, zone: tzinfo, days_off: frozenset[date] = frozenset()
+    ) -> None:
         self.work_hours = work_hours
         self.zone = zone
+        self.days_off = days_off
         self._cache: dict[date, tuple[Interval, ...]] = {}
 
     def local(self, moment: datetime) -> datetime:
@@ -65,7 +71,8 @@ class WorkSchedule:
         if cached is not None:
             return cached
         result = []
-        for window in self.work_hours.windows(day.weekday()):
+        weekday_windows = () if day in self.days_off else self.work_hours.windows(day.weekday())
+        for window in weekday_windows:
             start = self.at_local(day, window.start.hour, window.start.minute)
             end_day = day + timedelta(days=1) if window.crosses_midnight else day
             end = self.at_local(end_day, window.end.hour, window.end.minute)

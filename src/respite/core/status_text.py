@@ -39,14 +39,23 @@ def status_line(status: Status, zone: tzinfo) -> str:
         return f"On a break until {when_text(status.break_ends_at, now, zone)}. Enjoy it."
     if status.phase is Phase.PAUSED and status.paused_until is not None:
         return f"Paused until {when_text(status.paused_until, now, zone)}"
+    meeting = ""
+    if status.last_meeting_ends is not None:
+        meeting = f" · last meeting ends {when_text(status.last_meeting_ends, now, zone)}"
     if status.phase is Phase.OFF_HOURS:
-        opening = "Done for today" if status.done_for_today else "Off hours"
+        if status.done_for_today:
+            opening = "Done for today"
+        elif status.day_off_reason:
+            opening = f"Day off (calendar: {status.day_off_reason})"
+        else:
+            opening = "Off hours"
         if status.next_work_start is None:
-            return f"{opening} — no working hours set"
-        return f"{opening} — see you {when_text(status.next_work_start, now, zone)}"
+            return f"{opening} — no working hours set{meeting}"
+        return f"{opening} — see you {when_text(status.next_work_start, now, zone)}{meeting}"
     work_left = ""
     if status.work_left:
         work_left = f" · {_left(status.work_left)} of work left"
+    work_left += meeting
     if status.phase is Phase.BREAK_DUE:
         return f"Time for a {status.next_break} break{work_left}"
     if status.held_because == "snoozed" and status.snoozed_until is not None:
