@@ -43,7 +43,7 @@ from respite.core import history_format, messages
 from respite.core.clock import Clock, SystemClock
 from respite.core.engine import MEMORY, Engine, Phase, Status
 from respite.core.events import ActiveSpan, Event
-from respite.core.history import history_range, summarize_week
+from respite.core.history import calendar_days_off, history_range, summarize_week
 from respite.core.schedule import WorkSchedule, resolve_zone
 from respite.core.settings import Settings
 from respite.core.settings_parse import parse_duration
@@ -558,6 +558,8 @@ def _cmd_history(args: argparse.Namespace, config: Path | None, out: TextIO) -> 
     with _open_log() as event_log:
         events = event_log.events(lo, hi)
         spans = event_log.spans(lo, hi)
+    # Days the calendar made days off count as days off, as they did on the day.
+    schedule = WorkSchedule(local.settings.work_hours, local.zone, calendar_days_off(events))
     previous = summarize_week(previous_start, schedule, local.settings, events, spans, now)
     week = summarize_week(
         week_start, schedule, local.settings, events, spans, now, previous=previous

@@ -285,6 +285,36 @@ def test_a_seeded_week_shows_its_exact_numbers(window: HistoryWindow) -> None:
     assert verdicts == [True, False, True, None, False, None, None]
 
 
+def test_calendar_days_off_and_meetings_outside_hours_show(
+    uk_locale: None, runtime: Runtime, make_window: Callable[[Runtime], HistoryWindow]
+) -> None:
+    def outside(start: datetime) -> Event:
+        end = start + timedelta(hours=1)
+        data = {"start": iso(start), "end": iso(end), "day": start.date().isoformat()}
+        return ev(EventKind.MEETING_OUTSIDE_HOURS, start, **data)
+
+    calendar = [
+        # Thursday's holiday, from the calendar (logged the day it came).
+        ev(EventKind.CALENDAR_DAY_OFF, at(THU, "07:00"), day=THU.isoformat(), off=True),
+        outside(at(TUE, "18:00")),
+        outside(at(SAT, "11:00")),
+        outside(at(MON - timedelta(days=3), "19:00")),  # the Friday before
+    ]
+    seed(runtime, SEEDED_EVENTS + calendar, SEEDED_SPANS)
+    window = make_window(runtime)
+    show_seeded_week(window)
+
+    shown = summary(window)
+    assert shown["worked"] == "28 h 40 min of 31 h planned"  # no hours on Thursday
+    assert shown["after_hours_meetings"] == "2 (last week: 1)"
+    days = descriptions(window)
+    assert days[3] == "Thu 4 Jun. Day off. No activity."
+    assert days[1].endswith("Ended late. 1 meeting outside work hours.")
+    window.copy_summary()
+    copied = QGuiApplication.clipboard().text()
+    assert "- After hours: 2 h 40 min\n- After-hours meetings: 2 (last week: 1)\n" in copied
+
+
 def test_an_empty_week_shows_zeros_and_no_verdicts(window: HistoryWindow) -> None:
     window.show_week(date(2026, 5, 4))
 

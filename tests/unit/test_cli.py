@@ -424,6 +424,35 @@ def test_history_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows[5]["planned_minutes"] == "0"
 
 
+def meeting_outside(start: datetime, end: datetime) -> Event:
+    day = start.astimezone(LONDON).date().isoformat()
+    return event(EventKind.MEETING_OUTSIDE_HOURS, start, start=iso(start), end=iso(end), day=day)
+
+
+def test_history_counts_calendar_days_off_and_meetings_outside_hours(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Friday was a holiday by the calendar; two meetings took place outside hours.
+    seed(
+        [
+            event(EventKind.CALENDAR_DAY_OFF, at("00:00", day=27), day="2026-11-27", off=True),
+            meeting_outside(at("18:00", day=23), at("19:00", day=23)),
+            meeting_outside(at("07:30", day=25), at("08:00", day=25)),
+        ]
+    )
+
+    code, out, _ = run(capsys, "history", "--week", "2026-W48")
+    assert code == 0
+    assert "Fri 27 Nov  off" in out
+    assert "Worked 0 min of 31 h planned." in out
+    assert "After-hours meetings: 2 (last week: 0)." in out
+    code, out, _ = run(capsys, "history", "--week", "2026-W48", "--format", "json")
+    data = json.loads(out)
+    assert data["after_hours_meetings"] == 2
+    assert [d["after_hours_meetings"] for d in data["days"]] == [1, 0, 1, 0, 0, 0, 0]
+    assert data["days"][4]["planned_minutes"] == 0
+
+
 def test_history_of_another_week_is_empty_but_fine(capsys: pytest.CaptureFixture[str]) -> None:
     a_morning()
 

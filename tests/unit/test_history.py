@@ -19,6 +19,7 @@ from respite.core.history import (
     BreakMark,
     DaySummary,
     WeekSummary,
+    calendar_days_off,
     comparison_text,
     history_range,
     streaks,
@@ -649,3 +650,63 @@ def test_in_plus_outside_hours_is_the_days_activity(
     assert summary.active_in_hours == pytest.approx(len(covered & working) * 60, abs=1e-6)
     assert summary.active_outside_hours >= 0
     assert 0 <= summary.longest_stretch_seconds <= day_minutes * 60
+
+
+# ----- what the calendar left in the log ---------------------------------------------
+
+
+def test_calendar_days_off_follow_the_last_word_on_each_day() -> None:
+    events = [
+        ev(EventKind.CALENDAR_DAY_OFF, at(FRI, "00:00"), day=FRI.isoformat(), off=True),
+        ev(EventKind.CALENDAR_DAY_OFF, at(WED, "09:00"), day=WED.isoformat(), off=True),
+        ev(EventKind.CALENDAR_DAY_OFF, at(WED, "11:00"), day=WED.isoformat(), off=False),
+        ev(EventKind.CALENDAR_DAY_OFF, at(THU, "08:00"), day="not a date", off=True),
+        nudge(at(MON, "09:58")),
+    ]
+    assert calendar_days_off(reversed(events)) == frozenset({FRI})
+
+
+def test_a_calendar_day_off_is_a_day_off_in_the_history() -> None:
+    # Thursday was a holiday by the calendar: its 205 active minutes are day-off time,
+    # with no planned hours and no "ended on time" verdict.
+    schedule = WorkSchedule(OFFICE.work_hours, LONDON, frozenset({THU}))
+    week = summarize_week(MON, schedule, OFFICE, SEEDED_EVENTS, SEEDED_SPANS, AFTER_WEEK)
+    thursday = week.days[3]
+    assert not thursday.is_workday
+    assert (thursday.planned_seconds, thursday.active_in_hours) == (0, 0)
+    assert thursday.active_outside_hours == 235 * M
+    assert thursday.ended_on_time is None
+    assert week.planned_seconds == 4 * OFFICE_DAY
+    assert week.days_with_verdict == seeded_week().days_with_verdict - 1
+
+
+def meeting_outside(start: datetime, minutes: int = 60) -> Event:
+    end = start + timedelta(minutes=minutes)
+    day = start.astimezone(LONDON).date().isoformat()
+    return ev(EventKind.MEETING_OUTSIDE_HOURS, start, start=iso(start), end=iso(end), day=day)
+
+
+def test_after_hours_meetings_are_counted_per_day_and_week() -> None:
+    meetings = [meeting_outside(at(MON, "18:30")), meeting_outside(at(SAT, "10:00"))]
+    earlier = [meeting_outside(at(MON - timedelta(days=7 - i), "19:00")) for i in range(3)]
+    events = SEEDED_EVENTS + meetings + earlier
+    schedule = schedule_for(OFFICE)
+    previous = summarize_week(
+        MON - timedelta(days=7), schedule, OFFICE, events, SEEDED_SPANS, AFTER_WEEK
+    )
+    week = summarize_week(
+        MON, schedule, OFFICE, events, SEEDED_SPANS, AFTER_WEEK, previous=previous
+    )
+    assert [d.after_hours_meetings for d in week.days] == [1, 0, 0, 0, 0, 1, 0]
+    assert (previous.after_hours_meetings, week.after_hours_meetings) == (3, 2)
+    assert week.comparison is not None
+    assert week.comparison.after_hours_meetings_delta == -1
+
+
+def test_fewer_after_hours_meetings_are_celebrated_when_nothing_else_changed() -> None:
+    previous = dataclasses.replace(seeded_week(), after_hours_meetings=3)
+    current = dataclasses.replace(seeded_week(), after_hours_meetings=1)
+    assert comparison_text(current, previous) == (
+        "Fewer meetings outside your hours than last week — that's time back."
+    )
+    assert comparison_text(previous, current) == "Much like last week. Steady is good."

@@ -23,6 +23,7 @@ from respite.core.history_format import (
     day_record,
     duration_text,
     iso_week,
+    meetings_text,
     summary_fields,
     summary_markdown,
     verdict_text,
@@ -182,6 +183,7 @@ def test_day_record_json_and_csv() -> None:
         "ended_on_time": True,
         "after_hours_nudges": 0,
         "overtime_minutes": 0,
+        "after_hours_meetings": 0,
         "wins": ["shipped it", 'a, b and "c"'],
     }
     assert day_record(summary.days[4], LONDON)["first_activity"] is None
@@ -337,3 +339,45 @@ def test_a_night_shift_description() -> None:
 def test_a_win_only_day_is_described() -> None:
     summary = dataclasses.replace(week().days[4], wins=("one",))
     assert day_description(summary, LONDON).endswith("No activity. 1 small win.")
+
+
+# ----- after-hours meetings ----------------------------------------------------------
+
+
+def meeting_outside(start: datetime) -> Event:
+    end = start + timedelta(hours=1)
+    day = start.astimezone(LONDON).date().isoformat()
+    return ev(EventKind.MEETING_OUTSIDE_HOURS, start, start=iso(start), end=iso(end), day=day)
+
+
+def test_after_hours_meetings_in_the_table_json_summary_and_descriptions() -> None:
+    last_monday = MON - timedelta(days=7)
+    events = [
+        *EVENTS,
+        meeting_outside(at(MON, "18:00")),
+        meeting_outside(at(WED, "07:30")),
+        meeting_outside(at(last_monday, "19:00")),
+    ]
+    schedule = WorkSchedule(OFFICE.work_hours, LONDON)
+    previous = summarize_week(last_monday, schedule, OFFICE, events, SPANS, AFTER)
+    summary = summarize_week(MON, schedule, OFFICE, events, SPANS, AFTER, previous=previous)
+
+    assert meetings_text(summary) == "2 (last week: 1)"
+    assert "After-hours meetings: 2 (last week: 1).\n" in week_table(summary, LONDON)
+    data = json.loads(week_json(summary, LONDON))
+    assert (data["after_hours_meetings"], data["after_hours_meetings_last_week"]) == (2, 1)
+    assert [d["after_hours_meetings"] for d in data["days"]] == [1, 0, 1, 0, 0, 0, 0]
+    fields = {f.key: (f.label, f.value) for f in summary_fields(summary)}
+    assert fields["after_hours_meetings"] == ("After-hours meetings", "2 (last week: 1)")
+    assert "- After-hours meetings: 2 (last week: 1)\n" in summary_markdown(summary)
+    assert day_description(summary.days[0], LONDON).endswith(
+        "1 meeting outside work hours. 2 small wins."
+    )
+    # None this week after some last week is worth saying; none in either is not.
+    quiet = summarize_week(MON, schedule, OFFICE, EVENTS, SPANS, AFTER, previous=previous)
+    assert meetings_text(quiet) == "none (last week: 1)"
+    assert meetings_text(week()) is None and meetings_text(empty_week()) is None
+    assert "after_hours_meetings" not in {f.key for f in summary_fields(week())}
+    assert "After-hours meetings" not in week_table(week(), LONDON)
+    plain = json.loads(week_json(week(), LONDON))
+    assert (plain["after_hours_meetings"], plain["after_hours_meetings_last_week"]) == (0, None)

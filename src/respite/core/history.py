@@ -31,6 +31,7 @@ __all__ = [
     "Streaks",
     "WeekComparison",
     "WeekSummary",
+    "calendar_days_off",
     "compare_weeks",
     "comparison_text",
     "history_range",
@@ -97,6 +98,7 @@ class DaySummary:
     overtime_minutes: float
     wins: tuple[str, ...]
     break_marks: tuple[tuple[datetime, BreakMark], ...]
+    after_hours_meetings: int = 0  # calendar meetings outside work hours that started
 
     @property
     def is_workday(self) -> bool:
@@ -125,6 +127,7 @@ class WeekComparison:
     break_percentage_delta: int | None  # None when either week had no due break
     days_on_time_delta: int
     text: str  # one short, kind sentence
+    after_hours_meetings_delta: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,7 @@ class WeekSummary:
     days_with_verdict: int
     wins: tuple[tuple[date, str], ...]
     comparison: WeekComparison | None = None
+    after_hours_meetings: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,25 @@ def _overlap(a: Sequence[_Range], b: Sequence[_Range]) -> timedelta:
 
 def _seconds(delta: timedelta) -> float:
     return delta.total_seconds()
+
+
+def calendar_days_off(events: Iterable[Event]) -> frozenset[date]:
+    """The dates the calendar made days off, as the log remembers them (for each date the
+    latest word counts: the calendar may have taken a day off back)."""
+    latest: dict[str, tuple[datetime, bool]] = {}
+    for event in events:
+        if event.kind is EventKind.CALENDAR_DAY_OFF:
+            day = str(event.data.get("day"))
+            if day not in latest or latest[day][0] <= event.at:
+                latest[day] = (event.at, bool(event.data.get("off", True)))
+    result = set()
+    for day, (_, off) in latest.items():
+        if off:
+            try:
+                result.add(date.fromisoformat(day))
+            except ValueError:
+                continue
+    return frozenset(result)
 
 
 def history_range(first: date, last: date, schedule: WorkSchedule) -> tuple[datetime, datetime]:
@@ -392,6 +415,7 @@ def summarize_day(
         overtime_minutes=overtime,
         wins=tuple(wins),
         break_marks=tuple(sorted(marks, key=lambda mark: mark[0])),
+        after_hours_meetings=counts[EventKind.MEETING_OUTSIDE_HOURS],
     )
 
 
@@ -482,6 +506,7 @@ def summarize_week(
         days_on_time=sum(1 for d in days if d.ended_on_time is True),
         days_with_verdict=sum(1 for d in days if d.ended_on_time is not None),
         wins=tuple((d.day, text) for d in days for text in d.wins),
+        after_hours_meetings=sum(d.after_hours_meetings for d in days),
     )
     if previous is None:
         return week
@@ -498,6 +523,7 @@ def compare_weeks(current: WeekSummary, previous: WeekSummary) -> WeekComparison
         break_percentage_delta=pct_delta,
         days_on_time_delta=current.days_on_time - previous.days_on_time,
         text=comparison_text(current, previous),
+        after_hours_meetings_delta=current.after_hours_meetings - previous.after_hours_meetings,
     )
 
 
@@ -522,6 +548,8 @@ def comparison_text(current: WeekSummary, previous: WeekSummary) -> str:
         return "You took more of your breaks than last week — well done."
     if current.days_on_time > previous.days_on_time:
         return "You ended on time on more days than last week — nice going."
+    if current.after_hours_meetings < previous.after_hours_meetings:
+        return "Fewer meetings outside your hours than last week — that's time back."
     more_after_hours = -fewer_after_hours >= _MINUTES_THRESHOLD
     busier = current.worked_seconds > previous.worked_seconds * (1 + _BUSIER_SHARE)
     if more_after_hours or (busier and previous.worked_seconds > 0):

@@ -30,6 +30,7 @@ __all__ = [
     "day_record",
     "duration_text",
     "iso_week",
+    "meetings_text",
     "summary_fields",
     "summary_markdown",
     "verdict_text",
@@ -135,6 +136,9 @@ def week_table(week: WeekSummary, zone: tzinfo) -> str:
         lines.append(f"Ended on time on {week.days_on_time} of {week.days_with_verdict} days.")
     if week.after_hours_minutes >= 1:
         lines.append(f"After hours: {messages.minutes_text(week.after_hours_minutes)}.")
+    meetings = meetings_text(week)
+    if meetings is not None:
+        lines.append(f"After-hours meetings: {meetings}.")
     for won_on, text in week.wins:
         lines.append(f"Win ({day_label(won_on)}): {text}")
     if week.comparison is not None:
@@ -163,6 +167,7 @@ def day_record(day: DaySummary, zone: tzinfo) -> dict[str, Any]:
         "ended_on_time": day.ended_on_time,
         "after_hours_nudges": day.after_hours_nudges,
         "overtime_minutes": round(day.overtime_minutes),
+        "after_hours_meetings": day.after_hours_meetings,
         "wins": list(day.wins),
     }
 
@@ -183,6 +188,8 @@ def week_json(week: WeekSummary, zone: tzinfo) -> str:
         "longest_stretch_minutes": round(week.longest_stretch_seconds / 60),
         "days_on_time": week.days_on_time,
         "days_with_verdict": week.days_with_verdict,
+        "after_hours_meetings": week.after_hours_meetings,
+        "after_hours_meetings_last_week": _meetings_last_week(week),
         "comparison": week.comparison.text if week.comparison is not None else None,
         "days": [day_record(day, zone) for day in week.days],
     }
@@ -225,6 +232,22 @@ class SummaryField:
     value: str  # "31 h 20 min of 38 h 45 min planned"
 
 
+def _meetings_last_week(week: WeekSummary) -> int | None:
+    if week.comparison is None:
+        return None
+    return week.after_hours_meetings - week.comparison.after_hours_meetings_delta
+
+
+def meetings_text(week: WeekSummary) -> str | None:
+    """Calendar meetings outside work hours this week, like "2 (last week: 1)"; None when
+    neither week had one (nothing to say, and no calendar may be set up)."""
+    last_week = _meetings_last_week(week)
+    if not week.after_hours_meetings and not last_week:
+        return None
+    count = str(week.after_hours_meetings) if week.after_hours_meetings else "none"
+    return count if last_week is None else f"{count} (last week: {last_week})"
+
+
 def _streak_text(count: int, capped: bool) -> str:
     if count == 0:
         return "a fresh start"  # never a reproach
@@ -259,6 +282,11 @@ def summary_fields(week: WeekSummary, streaks: StreakView | None = None) -> list
     fields = [
         SummaryField("worked", "Worked", worked),
         SummaryField("after_hours", "After hours", after_hours),
+    ]
+    meetings = meetings_text(week)
+    if meetings is not None:
+        fields.append(SummaryField("after_hours_meetings", "After-hours meetings", meetings))
+    fields += [
         SummaryField("breaks", "Breaks", breaks),
         SummaryField("longest_stretch", "Longest stretch", stretch),
         SummaryField("on_time", "Ended on time", on_time),
@@ -349,6 +377,9 @@ def day_description(day: DaySummary, zone: tzinfo) -> str:
         sentences.append("Ended on time.")
     elif day.ended_on_time is False:
         sentences.append("Ended late.")
+    if day.after_hours_meetings:
+        meetings = _plural(day.after_hours_meetings, "meeting")
+        sentences.append(f"{meetings} outside work hours.")
     if day.wins:
         sentences.append(f"{_plural(len(day.wins), 'small win')}.")
     return " ".join(sentences)

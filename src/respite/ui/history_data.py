@@ -19,6 +19,7 @@ from respite.core.events import ActiveSpan, Event, EventKind
 from respite.core.history import (
     DaySummary,
     WeekSummary,
+    calendar_days_off,
     history_range,
     streaks,
     summarize_days,
@@ -89,10 +90,14 @@ def load_week(
     week_start: date,
     now: datetime,
 ) -> WeekView:
-    schedule = WorkSchedule(settings.work_hours, zone)
-    today = schedule.local_date(now)
+    plain = WorkSchedule(settings.work_hours, zone)
+    today = plain.local_date(now)
     previous_start = week_start - _WEEK
-    lo, hi = history_range(previous_start, week_start + 6 * _DAY, schedule)
+    lo, hi = history_range(previous_start, week_start + 6 * _DAY, plain)
+    # The calendar's days off, as far back as streaks may look (one indexed query).
+    oldest = plain.at_local(min(previous_start, today) - timedelta(days=STREAK_LOOKBACK_DAYS))
+    days_off = calendar_days_off(log.events(oldest, hi, {EventKind.CALENDAR_DAY_OFF}))
+    schedule = WorkSchedule(settings.work_hours, zone, days_off)
     events = log.events(lo, hi)
     spans = log.spans(lo, hi)
     previous = summarize_week(previous_start, schedule, settings, events, spans, now)

@@ -61,6 +61,7 @@ _WEEK = timedelta(days=7)
 SUMMARY_ROWS = (
     ("worked", "Worked"),
     ("after_hours", "After hours"),
+    ("after_hours_meetings", "After-hours meetings"),
     ("breaks", "Breaks"),
     ("longest_stretch", "Longest stretch"),
     ("on_time", "Ended on time"),
