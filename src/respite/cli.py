@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import json
 import logging
@@ -39,11 +38,10 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from respite import __version__, paths
-from respite.core import history_format, messages
+from respite.core import messages
 from respite.core.clock import Clock, SystemClock
 from respite.core.engine import MEMORY, Engine, Phase, Status
 from respite.core.events import ActiveSpan, Event
-from respite.core.history import calendar_days_off, history_range, summarize_week
 from respite.core.schedule import WorkSchedule, resolve_zone
 from respite.core.settings import Settings
 from respite.core.settings_parse import parse_duration
@@ -544,6 +542,10 @@ def _flush_running_app() -> None:
 
 
 def _cmd_history(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
+    # Imported here: the running app never needs them (the history window has its own).
+    from respite.core import history_format
+    from respite.core.history import calendar_days_off, history_range, summarize_week
+
     local = _local(config)
     now = clock.now()
     schedule = WorkSchedule(local.settings.work_hours, local.zone)
@@ -600,6 +602,8 @@ def _cmd_export(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
         data = [{"time": _event_time(e), "kind": e.kind.value, "details": e.data} for e in events]
         out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:
+        import csv
+
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("time", "kind", "details"))
         for event in events:

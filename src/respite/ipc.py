@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import hashlib
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ import stat
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +88,10 @@ def _user_name() -> str:
 
 
 def _digest(folder: Path) -> str:
+    # A checksum, not a hash: it only tells data folders apart, and hashlib would load
+    # OpenSSL (≈3 MiB resident) into the running app for it.
     resolved = folder.expanduser().resolve()
-    return hashlib.sha256(os.fsencode(resolved)).hexdigest()[:12]
+    return f"{zlib.crc32(os.fsencode(resolved)):08x}"
 
 
 def _fits(path: Path) -> bool:

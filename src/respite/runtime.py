@@ -21,7 +21,6 @@ and calls `perform()` — the same door the CLI uses over the local socket.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
 import os
@@ -293,7 +292,7 @@ class Runtime(QObject):
         self._log: EventLog | None = None
         self._settings = Settings()
         self._last_status_key: tuple[Any, ...] | None = None
-        self._settings_digest: str | None = None
+        self._settings_bytes: bytes | None = None  # the file as last applied
         self._idle_failed = False
         self._running = False
         # Calendars: created on start; connects to nothing unless calendars are configured.
@@ -359,7 +358,7 @@ class Runtime(QObject):
         loaded = load_settings(self.settings_path, now)
         self._settings = loaded.settings
         self.notices += loaded.notices + [str(problem) for problem in loaded.problems]
-        self._settings_digest = self._file_digest()
+        self._settings_bytes = self._file_bytes()
 
         event_log, notices = EventLog.open(self.database_path, now=now, zone=self.zone)
         for notice in notices:
@@ -498,9 +497,10 @@ class Runtime(QObject):
 
     # ----- settings ------------------------------------------------------------------
 
-    def _file_digest(self) -> str | None:
+    def _file_bytes(self) -> bytes | None:
+        # Kept whole rather than hashed: a few KiB, and hashlib would load OpenSSL (≈3 MiB).
         try:
-            return hashlib.sha256(self.settings_path.read_bytes()).hexdigest()
+            return self.settings_path.read_bytes()
         except OSError:
             return None
 
@@ -547,13 +547,13 @@ class Runtime(QObject):
         if not self._running:
             return False
         self._watch_settings()
-        digest = self._file_digest()
-        if digest is None or digest == self._settings_digest:
-            if digest is None and self._settings_digest is not None:
+        content = self._file_bytes()
+        if content is None or content == self._settings_bytes:
+            if content is None and self._settings_bytes is not None:
                 log.info("%s is gone; keeping the current settings", self.settings_path)
-            self._settings_digest = digest
+            self._settings_bytes = content
             return False
-        self._settings_digest = digest
+        self._settings_bytes = content
         settings, problems = read_settings(self.settings_path)
         if settings is None or problems:
             problems = problems or [f"{self.settings_path} could not be read."]
