@@ -28,7 +28,7 @@ import time
 import tomllib
 import weakref
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,7 +47,7 @@ from respite.core import calendar as calendar_logic
 from respite.core import engine as engine_module
 from respite.core.clock import Clock, SystemClock
 from respite.core.engine import OBSERVE_EVERY, ActionError, Engine, Phase, Status
-from respite.core.events import Event, EventKind, from_iso
+from respite.core.events import Event, EventKind, from_iso, iso
 from respite.core.nudges import Nudge
 from respite.core.schedule import resolve_zone
 from respite.core.settings import Settings
@@ -80,6 +80,8 @@ START_OF_DAY_GRACE = timedelta(minutes=15)
 _NOT_YET = object()  # no work day seen yet since start
 # The precise timer is never set further out than this (samples re-arm it anyway).
 MAX_WAKE_MS = 6 * 60 * 60 * 1000
+# The end of "all the log" for range queries.
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class IdleSource(Protocol):
@@ -146,6 +148,8 @@ def status_to_dict(status: Status, zone: tzinfo) -> dict[str, Any]:
         "next_work_start": _local_iso(status.next_work_start, zone),
         "done_for_today": status.done_for_today,
         "snoozes_left": status.snoozes_left,
+        "day_off_reason": status.day_off_reason,
+        "last_meeting_ends": _local_iso(status.last_meeting_ends, zone),
     }
 
 
@@ -184,6 +188,8 @@ def status_from_dict(data: dict[str, Any]) -> tuple[Status, tzinfo]:
         next_work_start=_moment(data.get("next_work_start")),
         done_for_today=bool(data.get("done_for_today")),
         snoozes_left=None if snoozes_left is None else int(snoozes_left),
+        day_off_reason=data.get("day_off_reason"),
+        last_meeting_ends=_moment(data.get("last_meeting_ends")),
     )
     return status, zone
 
@@ -206,6 +212,8 @@ def _status_key(status: Status) -> tuple[Any, ...]:
         status.next_work_start,
         status.done_for_today,
         status.snoozes_left,
+        status.day_off_reason,
+        status.last_meeting_ends,
     )
 
 
@@ -295,13 +303,18 @@ class Runtime(QObject):
         self._settings_bytes: bytes | None = None  # the file as last applied
         self._idle_failed = False
         self._running = False
-        # Calendars: created on start; connects to nothing unless calendars are configured.
+        # Calendars and hooks: built only once one is configured (their modules cost
+        # memory that most users would pay for nothing).
         self.calendar_sync: Any = None
         self.calendar_events: list[calendar_logic.CalEvent] = []
         self.calendar_problems: dict[str, str] = {}
+        self._calendar_read = False  # a sync result came since calendars were configured
         self.hooks: Any = None
         self._workday: Any = _NOT_YET
-        self._days_started: set[Any] = set()
+        self._days_started: set[date] = set()  # from the log: restarts don't fire again
+        # Starts of meetings outside hours already in the log (read on first use).
+        self._meetings_recorded: set[datetime] | None = None
+        self._next_meeting_check: datetime | None = None  # None: check at the next settle
 
         self.wake_timer = QTimer(self)
         self.wake_timer.setSingleShot(True)
@@ -376,6 +389,7 @@ class Runtime(QObject):
                 past_spans=past_spans,
             )
             self._record(EventKind.APP_STARTED, {"version": __version__, "pid": os.getpid()})
+            self._days_started = self._logged_days_started(now)
         except BaseException:
             event_log.close()
             self._log = None
@@ -389,7 +403,8 @@ class Runtime(QObject):
             self.database_path,
         )
         self._watch_settings()
-        self._start_extras()
+        self._configure_hooks()
+        self._configure_calendars()
         self.observe_timer.start()
         self.sample()
 
@@ -417,10 +432,10 @@ class Runtime(QObject):
             self.event_log.close()
         log.info("Respite stopped")
 
-    def _record(self, kind: EventKind, data: dict[str, Any]) -> None:
-        now = self.clock.now()
-        offset = now.astimezone(self.zone()).utcoffset() or timedelta(0)
-        self.event_log.record(Event(kind, now, data, int(offset.total_seconds() // 60)))
+    def _record(self, kind: EventKind, data: dict[str, Any], at: datetime | None = None) -> None:
+        moment = self.clock.now() if at is None else at
+        offset = moment.astimezone(self.zone()).utcoffset() or timedelta(0)
+        self.event_log.record(Event(kind, moment, data, int(offset.total_seconds() // 60)))
 
     # ----- sampling and the timer ----------------------------------------------------
 
@@ -477,7 +492,11 @@ class Runtime(QObject):
 
     def _settle(self) -> None:
         """After any change: re-arm the precise timer and report a changed status."""
-        self._note_start_of_day()
+        try:
+            self._note_start_of_day()
+            self._record_meetings()
+        except StorageError as error:
+            log.error("%s", error)
         self._arm()
         status = self.engine.status()
         key = _status_key(status)
@@ -567,11 +586,11 @@ class Runtime(QObject):
         self._settings = settings
         self.engine.set_settings(settings)
         log.info("settings reloaded from %s", self.settings_path)
-        if self.hooks is not None:
-            self.hooks.configure(settings.hooks)
+        self._configure_hooks()
         if (old.calendars, old.calendar) != (settings.calendars, settings.calendar):
             self._configure_calendars()
-            self._apply_calendar()
+        self._apply_calendar()
+        self._next_meeting_check = None  # other hours: other meetings are outside them
         emit(self.settings_applied, settings)
         self._settle()
         return True
@@ -691,11 +710,19 @@ class Runtime(QObject):
         if name is not None:
             self.hooks.fire(name, event.at, self.zone(), event.data)
 
+    def _logged_days_started(self, now: datetime) -> set[date]:
+        days = set()
+        for event in self.event_log.events(now - timedelta(days=2), now, {EventKind.DAY_STARTED}):
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                days.add(date.fromisoformat(str(event.data["day"])))
+        return days
+
     def _note_start_of_day(self) -> None:
-        """Fire "start_of_day" once per work day: when its hours begin while Respite runs,
-        or when Respite starts in the first START_OF_DAY_GRACE of them."""
-        if self._engine is None:
-            return
+        """Start a work day once (logged as DAY_STARTED, so a restart doesn't start it
+        again) and fire "start_of_day": when its hours begin while Respite runs, or when
+        Respite starts in the first START_OF_DAY_GRACE of them."""
+        if self._engine is None or (self._settings.calendars and not self._calendar_read):
+            return  # first learn whether the calendar makes today a day off
         now = self.clock.now()
         day = self._engine.schedule.workday_at(now)
         previous, self._workday = self._workday, day
@@ -706,6 +733,7 @@ class Runtime(QObject):
         if previous is _NOT_YET and not fresh:
             return
         self._days_started.add(day)
+        self._record(EventKind.DAY_STARTED, {"day": day.isoformat()})
         if self.hooks is not None and self._settings.hooks and shift is not None:
             self.hooks.fire("start_of_day", shift.start, self.zone(), {})
 
@@ -728,26 +756,33 @@ class Runtime(QObject):
 
     # ----- calendars -----------------------------------------------------------------
 
-    def _start_extras(self) -> None:
-        from respite.calendar_sync import CalendarFetcher, CalendarSync
-        from respite.hooks import HookRunner
+    def _configure_hooks(self) -> None:
+        """Build the hook runner once a hook is configured (never before: it loads the
+        network stack and a thread pool) and give it the current hooks."""
+        if self._settings.hooks and self.hooks is None:
+            from respite.hooks import HookRunner
 
-        self.hooks = HookRunner()
-        self.hooks.configure(self._settings.hooks)
-
-        me = weakref.ref(self)  # no reference cycle back to the runtime
-
-        def zone() -> tzinfo:
-            runtime = me()
-            return runtime.zone() if runtime is not None else UTC
-
-        self.calendar_sync = CalendarSync(CalendarFetcher(), self.clock.now, zone, parent=self)
-        self.calendar_sync.updated.connect(self._calendar_updated)
-        self._configure_calendars()
+            self.hooks = HookRunner()
+        if self.hooks is not None:
+            self.hooks.configure(self._settings.hooks)
 
     def _configure_calendars(self) -> None:
+        """Build the calendar sync once a calendar is configured (never before, as for
+        hooks) and give it the current calendars; it reports back in `_calendar_updated`."""
+        if self._settings.calendars and self.calendar_sync is None:
+            from respite.calendar_sync import CalendarFetcher, CalendarSync
+
+            me = weakref.ref(self)  # no reference cycle back to the runtime
+
+            def zone() -> tzinfo:
+                runtime = me()
+                return runtime.zone() if runtime is not None else UTC
+
+            self.calendar_sync = CalendarSync(CalendarFetcher(), self.clock.now, zone, parent=self)
+            self.calendar_sync.updated.connect(self._calendar_updated)
         if self.calendar_sync is None:
             return
+        self._calendar_read = False
         options = self._settings.calendar
         self.calendar_sync.configure(self._settings.calendars, options.refresh_minutes)
 
@@ -758,24 +793,67 @@ class Runtime(QObject):
         for name_events in result.events.values():
             events.extend(name_events)
         events.sort(key=lambda e: (e.start, e.end))
-        if events == self.calendar_events and result.problems == self.calendar_problems:
+        unchanged = events == self.calendar_events and result.problems == self.calendar_problems
+        if unchanged and self._calendar_read:
             return
+        self._calendar_read = True
         self.calendar_events = events
         for name, problem in result.problems.items():
             if self.calendar_problems.get(name) != problem:
                 emit(self.notice_posted, problem)
         self.calendar_problems = dict(result.problems)
+        self._next_meeting_check = None
         self._apply_calendar()
         self._settle()
 
     def _apply_calendar(self) -> None:
-        """Hold break nudges while a busy calendar event is on (released right after)."""
+        """Tell the engine what the calendar says: hold break nudges while a busy event
+        is on (released right after), its days off, and its meetings (for the heads-up).
+        Until a configured calendar has been read, the days off in the log stand."""
         if self._engine is None:
             return
+        calendars = self._settings.calendars
         reason = None
-        if self._settings.calendar.hold_breaks and self._settings.calendars:
+        if self._settings.calendar.hold_breaks and calendars:
             reason = calendar_logic.meeting_hold(self.calendar_events, self.clock.now())
         self._engine.set_hold("calendar", reason)
+        if calendars and not self._calendar_read:
+            return
+        events = self.calendar_events if calendars else []
+        words = self._settings.calendar.days_off_words
+        self._engine.set_days_off(calendar_logic.days_off_words(events, words, self.zone()))
+        self._engine.set_meetings(events)
+
+    def _record_meetings(self) -> None:
+        """Log each meeting outside work hours once it has begun (see
+        `calendar.meetings_to_record`), at its start, for the weekly history. Checked
+        when the calendar or the settings change and when the next meeting begins."""
+        if self._engine is None or not self.calendar_events:
+            return
+        now = self.clock.now()
+        if self._next_meeting_check is not None and now < self._next_meeting_check:
+            return
+        schedule = self._engine.schedule
+        if self._meetings_recorded is None:
+            since = now - timedelta(days=calendar_logic.RECORD_DAYS + 2)
+            logged = self.event_log.events(since, FAR_FUTURE, {EventKind.MEETING_OUTSIDE_HOURS})
+            self._meetings_recorded = set()
+            for event in logged:
+                with contextlib.suppress(KeyError, ValueError):
+                    self._meetings_recorded.add(from_iso(str(event.data["start"])))
+        recorded = self._meetings_recorded
+        for meeting in calendar_logic.meetings_to_record(
+            self.calendar_events, schedule, now, recorded
+        ):
+            data = {
+                "start": iso(meeting.start),
+                "end": iso(meeting.end),
+                "day": schedule.local_date(meeting.start).isoformat(),
+            }
+            self._record(EventKind.MEETING_OUTSIDE_HOURS, data, at=meeting.start)
+            recorded.add(meeting.start)
+        upcoming = [e.start for e in self.calendar_events if e.is_meeting and e.start > now]
+        self._next_meeting_check = min(upcoming, default=now + timedelta(days=1))
 
     def _next_calendar_edge(self) -> datetime | None:
         if not self._settings.calendar.hold_breaks or not self.calendar_events:

@@ -198,6 +198,25 @@ class Mono:
         return self.value
 
 
+def started_runtime(settings: Path, clock: FakeClock, mono: Mono) -> Runtime:
+    runtime = Runtime(
+        config_path=settings,
+        database_path=settings.parent / "db.sqlite3",
+        clock=clock,
+        monotonic=mono,
+        zone=lambda: LONDON,
+    )
+    runtime.start()
+    return runtime
+
+
+def sample_for(runtime: Runtime, clock: FakeClock, mono: Mono, minutes: int) -> None:
+    for _ in range(minutes * 2):
+        clock.advance(30)
+        mono.value += 30
+        runtime.sample()
+
+
 def test_the_runtime_fires_hooks_on_boundaries_without_waiting(
     qtbot: Any, tmp_path: Path, loopback: Loopback
 ) -> None:
@@ -213,22 +232,12 @@ def test_the_runtime_fires_hooks_on_boundaries_without_waiting(
     )
     clock = FakeClock(datetime(2026, 11, 23, 8, 59, tzinfo=LONDON))
     mono = Mono()
-    runtime = Runtime(
-        config_path=settings,
-        database_path=tmp_path / "db.sqlite3",
-        clock=clock,
-        monotonic=mono,
-        zone=lambda: LONDON,
-    )
-    runtime.start()
+    runtime = started_runtime(settings, clock, mono)
     runtime.hooks.close()
     runtime.hooks = runner()
     runtime.hooks.configure(runtime.settings.hooks)
     try:
-        for _ in range(4):  # 09:00: the day starts
-            clock.advance(30)
-            mono.value += 30
-            runtime.sample()
+        sample_for(runtime, clock, mono, 2)  # 09:00: the day starts
         started = time.monotonic()
         runtime.perform("pause", minutes=30)
         runtime.perform("resume")
@@ -244,3 +253,28 @@ def test_the_runtime_fires_hooks_on_boundaries_without_waiting(
         assert status["hooks"][0]["name"] == "All" and status["hooks"][0]["ok"] is True
     finally:
         runtime.stop()
+
+
+def test_start_of_day_fires_once_even_across_a_restart(tmp_path: Path) -> None:
+    fired = tmp_path / "fired.txt"
+    script = "import os, sys; open(sys.argv[1], 'a').write(os.environ['RESPITE_EVENT'] + chr(10))"
+    command = json.dumps([sys.executable, "-c", script, str(fired)])
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        f'[[hooks]]\nname = "Log"\non = ["start_of_day"]\ncommand = {command}\n',
+        encoding="utf-8",
+    )
+    clock = FakeClock(datetime(2026, 11, 23, 9, 2, tzinfo=LONDON))  # within the grace
+    mono = Mono()
+
+    def run_for(minutes: int) -> None:
+        runtime = started_runtime(settings, clock, mono)
+        try:
+            sample_for(runtime, clock, mono, minutes)
+            assert runtime.hooks.wait(timeout=15)
+        finally:
+            runtime.stop()
+
+    run_for(2)
+    run_for(2)  # restarted at 09:04, still within the first 15 minutes: not again
+    assert fired.read_text(encoding="utf-8") == "start_of_day\n"
