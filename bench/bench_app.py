@@ -190,6 +190,19 @@ def summary(values: list[float], fmt: str) -> str:
     )
 
 
+def compile_respite() -> None:
+    """Write Respite's bytecode first, as an installed copy has it: with
+    PYTHONDONTWRITEBYTECODE set (some shells and CI images set it) the app would compile
+    every module from source at each start, which costs start-up time and ≈0.7 MiB of
+    heap a real install never pays."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "respite")],
+        env=env,
+        check=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -197,6 +210,7 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=60)
     parser.add_argument("--json", type=Path, help="also write every round's raw numbers here")
     args = parser.parse_args()
+    compile_respite()
     rounds = []
     for index in range(args.rounds):
         rounds.append(one_round(index, args.settle, args.idle))

@@ -88,7 +88,6 @@ def stop_keeping_module_sources() -> bool:
     return True
 
 
-
 class GuiThreadGarbageCollector(QObject):
     """Runs Python's cycle collector on the GUI thread only.
 

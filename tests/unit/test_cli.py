@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -529,3 +531,35 @@ def test_status_duration_text_for_a_break_due_now(
 
     assert code == 0
     assert "Next break: short, due now" in out
+
+
+def test_the_log_file_rolls_over_and_stays_private(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    path = logs / "respite.log"
+    path.write_text("left by an older version\n")
+    path.chmod(0o644)
+    handler = cli.PrivateLogFile(path, max_bytes=1000, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("respite.test-log-file")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for number in range(100):
+            logger.warning("line %03d %s", number, "x" * 40)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    names = sorted(p.name for p in logs.iterdir())
+    assert names == ["respite.log", "respite.log.1", "respite.log.2"]  # the oldest dropped
+    for name in names:
+        assert stat.S_IMODE((logs / name).stat().st_mode) == 0o600
+        assert (logs / name).stat().st_size <= 1000 + 60  # rolled after passing the limit
+    kept = [
+        int(line.split()[1])
+        for name in ("respite.log.2", "respite.log.1", "respite.log")
+        for line in (logs / name).read_text().splitlines()
+    ]
+    # The newest lines, oldest first, none missing in between; the rest were dropped.
+    assert kept == list(range(kept[0], 100))
+    assert 0 < kept[0] < 100 - 2 * (1000 // 60)

@@ -8,7 +8,6 @@ names the key and what is allowed, and everything else still applies.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -253,6 +252,8 @@ _ALL_DOTTED_KEYS: Final = _all_dotted_keys()
 
 def _suggestion(name: str, table: str) -> str:
     """The " (did you mean …?)" hint for a close known key, or ""."""
+    import difflib  # only for a mistake: a good file never needs it
+
     known = sorted(KNOWN_KEYS.get(table, frozenset()))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:

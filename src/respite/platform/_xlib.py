@@ -9,7 +9,6 @@ Respite's own displays and passes everything else to the previous handler.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -71,7 +70,10 @@ def _load(soname: str, short: str) -> ctypes.CDLL:
     try:
         return ctypes.CDLL(soname)
     except OSError:
-        found = ctypes.util.find_library(short)
+        # Imported only then: ctypes.util brings subprocess and friends (≈0.4 MiB).
+        from ctypes.util import find_library
+
+        found = find_library(short)
         if found is None:
             raise XlibUnavailable(f"{soname} not found") from None
         try:
