@@ -17,6 +17,7 @@ __all__ = [
     "SERVICE",
     "SecretError",
     "SecretsUnavailable",
+    "check_available",
     "check_name",
     "delete_secret",
     "get_secret",
@@ -70,6 +71,12 @@ def _backend() -> object:
     if isinstance(priority, int | float) and priority <= 0:
         raise SecretsUnavailable(f"No usable system keyring was found. {_HELP}")
     return backend
+
+
+def check_available() -> None:
+    """Raise SecretsUnavailable (saying what to install or unlock) when there is no usable
+    keyring backend. Reads and stores nothing, so it never asks to unlock a keyring."""
+    _backend()
 
 
 def _wrap(error: Exception, doing: str) -> SecretError:
