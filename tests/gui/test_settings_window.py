@@ -194,7 +194,7 @@ def test_every_key_of_the_file_has_a_field(window: SettingsWindow) -> None:
         "why",
         "timezone",
         "reminders",
-        "calendars",  # listed; edited in the file (secrets in the keyring section)
+        "calendars",  # lists with dialogs: see test_settings_integrations.py
         "hooks",
         "breaks.idle_after_seconds",
         "breaks.renudge_minutes",

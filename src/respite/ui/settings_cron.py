@@ -1,4 +1,5 @@
-"""When a reminder's cron expression fires next: the settings window's live preview.
+"""When a reminder's cron expression fires next: the settings window's live preview
+(and the plain words for a moment that the hooks list uses too).
 
 APScheduler is imported on first use only, as the engine and `settings_parse.cron_error`
 do: most users never set a reminder, and the cron trigger costs start-up time.
@@ -12,7 +13,7 @@ from typing import Any
 
 from respite.core.settings_parse import cron_error
 
-__all__ = ["next_fire_times", "preview_text"]
+__all__ = ["moment_text", "next_fire_times", "preview_text"]
 
 
 @lru_cache(maxsize=64)
@@ -50,13 +51,16 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _when(moment: datetime, today: datetime) -> str:
+def moment_text(moment: datetime, today: datetime) -> str:
+    """`moment` in a few words: "today 12:30", "yesterday 17:00", "Fri 27 Nov 16:00"."""
     days = (moment.date() - today.date()).days
     clock = f"{moment:%H:%M}"
     if days == 0:
         return f"today {clock}"
     if days == 1:
         return f"tomorrow {clock}"
+    if days == -1:
+        return f"yesterday {clock}"
     # Fixed English names: strftime would follow the C locale Qt sets from the
     # environment, and the rest of the window is English.
     day = f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]}"
@@ -78,5 +82,5 @@ def preview_text(expression: str, zone: tzinfo, now: datetime) -> tuple[str, boo
     if not times:
         return "This schedule never fires: is the date impossible, like 31 February?", True
     local_now = now.astimezone(zone)
-    shown = " · ".join(_when(moment, local_now) for moment in times)
+    shown = " · ".join(moment_text(moment, local_now) for moment in times)
     return f"Next: {shown}  ({getattr(zone, 'key', None) or zone})", True

@@ -54,7 +54,14 @@ from respite.platform.autostart import Autostart
 from respite.qt import emit
 from respite.runtime import Runtime
 from respite.storage.settings_save import SettingsWriteError, save_settings
-from respite.ui.settings_cron import preview_text
+from respite.ui.settings_cron import moment_text, preview_text
+from respite.ui.settings_integrations import (
+    EntryList,
+    calendars_list,
+    event_label,
+    hooks_list,
+    secret_names,
+)
 from respite.ui.settings_widgets import (
     Banner,
     DayEditor,
@@ -90,6 +97,7 @@ _PLAIN_WORDS = (
 _REMINDER_KEY = re.compile(r"reminders\[([0-9]+)\](?:\.(name|cron|message))?")
 _WINDOW_KEY = re.compile(r"work_hours\.([a-z]+)\[([0-9]+)\]")
 _INDEX = re.compile(r"\[[0-9]+\]$")
+_INDEXES = re.compile(r"\[[0-9]+\]")
 _REMINDER_PARTS = {"name": "Name", "cron": "Schedule", "message": "Message"}
 
 
@@ -240,8 +248,11 @@ class SettingsWindow(QDialog):
         return self.problem_label(key).text()
 
     def is_dirty(self) -> bool:
-        """Whether the fields differ from the settings they were loaded from."""
-        return self._candidate_document() != settings_to_document(self._baseline)
+        """Whether the fields differ from the settings they were loaded from (a secret
+        typed for a calendar or a hook counts)."""
+        return bool(self._pending_secrets()) or self._candidate_document() != (
+            settings_to_document(self._baseline)
+        )
 
     def present(self) -> None:
         """Show the window, fresh from the running settings unless it is already open."""
@@ -264,6 +275,10 @@ class SettingsWindow(QDialog):
         if settings is None:
             return False
         before = self.runtime.settings
+        pending = self._pending_secrets()
+        if (trouble := self._store_secrets(pending)) is not None:
+            self._say(trouble, error=True)
+            return False
         self._rejected_while_applying = []
         self._applying = True
         try:
@@ -278,6 +293,9 @@ class SettingsWindow(QDialog):
             self._applying = False
         self._baseline = settings
         self._load(settings)  # as the file now says it: windows in order, lists tidied
+        self._forget_unused_secrets(before, settings)
+        if pending and settings.calendars and self.runtime.calendar_sync is not None:
+            self.runtime.calendar_sync.refresh(force=True)  # a new address: fetch it now
         trouble: list[str] = []
         if before.interface.autostart != settings.interface.autostart:
             trouble += self._switch_autostart(settings.interface.autostart)
@@ -291,6 +309,34 @@ class SettingsWindow(QDialog):
             self._say("Saved. Respite is using these settings now.")
         emit(self.applied, settings)
         return not trouble and not self._rejected_while_applying
+
+    @staticmethod
+    def _store_secrets(pending: Mapping[str, str]) -> str | None:
+        """Put the typed secrets in the keyring; why not (nothing saved) if that failed."""
+        from respite.storage import secrets
+
+        for name, value in pending.items():
+            try:
+                secrets.set_secret(name, value)
+            except secrets.SecretError as error:
+                return f"Nothing was saved: {error}"
+        return None
+
+    @staticmethod
+    def _forget_unused_secrets(before: Settings, after: Settings) -> None:
+        """Remove from the keyring the secrets only removed calendars and hooks used."""
+        from respite.storage import secrets
+
+        used = {n for value in (*after.calendars, *after.hooks) for n in secret_names(value)}
+        for value in (*before.calendars, *before.hooks):
+            for name in secret_names(value):
+                if name in used:
+                    continue
+                used.add(name)  # once is enough
+                try:
+                    secrets.delete_secret(name)
+                except secrets.SecretError as error:
+                    log.info("could not forget the unused secret %r: %s", name, error)
 
     # ----- QDialog -------------------------------------------------------------------
 
@@ -326,7 +372,7 @@ class SettingsWindow(QDialog):
             widget.editTextChanged.connect(self._edited)
         elif isinstance(widget, QLineEdit):
             widget.textChanged.connect(self._edited)
-        elif isinstance(widget, DayEditor | RemindersEditor):
+        elif isinstance(widget, DayEditor | RemindersEditor | EntryList):
             widget.changed.connect(self._edited)
 
     def _form(self, parent: QWidget | None = None) -> QFormLayout:
@@ -710,15 +756,21 @@ class SettingsWindow(QDialog):
     def _integrations_tab(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
+        layout.setSpacing(12)
         layout.addWidget(
             HintLabel(
                 "Calendars hold break nudges during meetings; hooks tell other tools when "
-                "your day starts and ends. Both are set up in the settings file "
-                "([[calendars]] and [[hooks]], see docs/configuration.md); private addresses "
-                "and tokens go in the system keyring below, never in the file."
+                "your day or a break starts and ends. Private addresses and tokens go to "
+                "the system keyring, never into the settings file."
             )
         )
-        form = self._form()
+        calendars = QGroupBox("Calendars")
+        form = self._form(calendars)
+        self.calendars = calendars_list(self._calendar_problems)
+        self._fields["calendars"] = self.calendars
+        self._errors["calendars"] = self.calendars.error
+        self._connect(self.calendars)
+        form.addRow(self.calendars)
         self._check(
             form,
             "calendar.hold_breaks",
@@ -740,107 +792,35 @@ class SettingsWindow(QDialog):
             "Refresh every:",
             "How often calendars from the web are fetched again.",
         )
-        self.calendars_summary = QLabel()
-        self.calendars_summary.setWordWrap(True)
-        self.calendars_summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.calendars_summary.setAccessibleName("Calendars")
-        self._row(form, "calendars", "Calendars:", self.calendars_summary, wide=True)
-        self.hooks_summary = QLabel()
-        self.hooks_summary.setWordWrap(True)
-        self.hooks_summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.hooks_summary.setAccessibleName("Hooks")
-        self._row(form, "hooks", "Hooks:", self.hooks_summary, wide=True)
-        layout.addLayout(form)
+        layout.addWidget(calendars)
 
-        box = QGroupBox("Secrets in the system keyring")
-        secrets_form = self._form(box)
-        self.secret_name = line_field(
-            "Secret name",
-            'The name the settings file uses, e.g. calendar-work (secret = "calendar-work").',
-            "calendar-work",
-        )
-        self.secret_value = line_field(
-            "Secret value",
-            "The calendar's private address or the hook's token. It goes to the system "
-            "keyring only and is never shown again.",
-        )
-        self.secret_value.setEchoMode(QLineEdit.EchoMode.Password)
-        secrets_form.addRow("Name:", self.secret_name)
-        secrets_form.addRow("Value:", self.secret_value)
-        buttons = QHBoxLayout()
-        self.secret_store = QPushButton("Store in keyring")
-        self.secret_store.setAccessibleName("Store the secret in the keyring")
-        self.secret_store.clicked.connect(self.store_secret)
-        self.secret_forget = QPushButton("Forget")
-        self.secret_forget.setAccessibleName("Forget the secret")
-        self.secret_forget.clicked.connect(self.forget_secret)
-        buttons.addWidget(self.secret_store)
-        buttons.addWidget(self.secret_forget)
-        buttons.addStretch(1)
-        secrets_form.addRow(buttons)
-        self.secret_result = QLabel()
-        self.secret_result.setWordWrap(True)
-        self.secret_result.setTextFormat(Qt.TextFormat.PlainText)
-        self.secret_result.setAccessibleName("Keyring result")
-        secrets_form.addRow(self.secret_result)
-        layout.addWidget(box)
+        hooks = QGroupBox("Hooks")
+        hooks_layout = QVBoxLayout(hooks)
+        self.hooks = hooks_list(self._hook_runs)
+        self._fields["hooks"] = self.hooks
+        self._errors["hooks"] = self.hooks.error
+        self._connect(self.hooks)
+        hooks_layout.addWidget(self.hooks)
+        layout.addWidget(hooks)
         layout.addStretch(1)
-        return page
+        return self._scrolled(page)
 
-    def store_secret(self) -> bool:
-        """Put the value field into the keyring under the name field; clears the value."""
-        from respite.storage import secrets
+    def _calendar_problems(self) -> Mapping[str, str]:
+        problems: Mapping[str, str] = getattr(self.runtime, "calendar_problems", None) or {}
+        return problems
 
-        name, value = self.secret_name.text().strip(), self.secret_value.text()
-        try:
-            secrets.set_secret(secrets.check_name(name), value)
-        except secrets.SecretError as error:
-            self.secret_result.setText(str(error))
-            return False
-        finally:
-            self.secret_value.clear()
-        self.secret_result.setText(f"Stored {name!r} in the system keyring.")
-        if self.runtime.calendar_sync is not None and self.runtime.settings.calendars:
-            self.runtime.calendar_sync.refresh(force=True)
-        return True
-
-    def forget_secret(self) -> bool:
-        from respite.storage import secrets
-
-        name = self.secret_name.text().strip()
-        try:
-            gone = secrets.delete_secret(name)
-        except secrets.SecretError as error:
-            self.secret_result.setText(str(error))
-            return False
-        self.secret_result.setText(
-            f"Forgot {name!r}." if gone else f"There was no secret called {name!r}."
-        )
-        return gone
-
-    def _integrations_text(self, settings: Settings) -> tuple[str, str]:
-        problems = getattr(self.runtime, "calendar_problems", {}) or {}
-        lines = []
-        for source in settings.calendars:
-            where = source.path or f"address in the keyring as {source.secret!r}"
-            line = f"• {source.name}: {where}"
-            if source.name in problems:
-                line += f"\n  ⚠ {problems[source.name]}"
-            lines.append(line)
-        calendars = "\n".join(lines) or "None. Add [[calendars]] to the settings file."
-        outcomes = {}
-        if getattr(self.runtime, "hooks", None) is not None:
-            outcomes = self.runtime.hooks.outcomes()
-        lines = []
-        for hook in settings.hooks:
-            line = f"• {hook.name}: on {', '.join(hook.on)}"
-            outcome = outcomes.get(hook.name)
-            if outcome is not None:
-                state = "ran" if outcome.ok else f"⚠ failed: {outcome.detail}"
-                line += f"\n  last {outcome.event}: {state}"
-            lines.append(line)
-        hooks = "\n".join(lines) or "None. Add [[hooks]] to the settings file."
-        return calendars, hooks
+    def _hook_runs(self) -> dict[str, str]:
+        """Each hook's last result in words ("✓ Pause, today 09:30"), by name."""
+        summary = getattr(self.runtime, "hook_summary", None)
+        runs: dict[str, str] = {}
+        for hook in summary() if summary is not None else []:
+            if hook["last_event"] is None:
+                continue
+            at = datetime.fromisoformat(hook["last_at"])
+            today = self._now().astimezone(at.tzinfo)
+            when = f"{event_label(hook['last_event'])}, {moment_text(at, today)}"
+            runs[hook["name"]] = f"✓ {when}" if hook["ok"] else f"⚠ {when}: {hook['detail']}"
+        return runs
 
     # ----- loading and reading the fields --------------------------------------------
 
@@ -869,9 +849,8 @@ class SettingsWindow(QDialog):
             for key in self._scalar_keys():
                 self._set_value(self._fields[key], _get(document, key))
             self.reminders.set_reminders(settings.reminders)
-            calendars, hooks = self._integrations_text(settings)
-            self.calendars_summary.setText(calendars)
-            self.hooks_summary.setText(hooks)
+            self.calendars.set_values(settings.calendars)
+            self.hooks.set_values(settings.hooks)
         finally:
             self._loading = False
         self._validate()
@@ -917,6 +896,14 @@ class SettingsWindow(QDialog):
         document["work_hours"] = {day: self.days[day].texts() for day in WEEKDAYS}
         for key in self._scalar_keys():
             _put(document, key, self._value(self._fields[key], key))
+        lists = settings_to_document(
+            Settings(calendars=tuple(self.calendars.values()), hooks=tuple(self.hooks.values()))
+        )
+        for key in ("calendars", "hooks"):
+            if key in lists:
+                document[key] = lists[key]
+            else:
+                document.pop(key, None)
         if document.get("calendar") == _default_calendar_table() and "calendars" not in document:
             del document["calendar"]  # as settings_to_document leaves it out
         reminders = self.reminders.values()
@@ -925,6 +912,10 @@ class SettingsWindow(QDialog):
         else:
             document.pop("reminders", None)
         return document
+
+    def _pending_secrets(self) -> dict[str, str]:
+        """Secrets typed for calendars and hooks, to store when the settings are applied."""
+        return self.calendars.pending_secrets() | self.hooks.pending_secrets()
 
     # ----- validation ----------------------------------------------------------------
 
@@ -953,7 +944,7 @@ class SettingsWindow(QDialog):
             if index < len(self.reminders.rows):
                 return self.reminders.rows[index].error
             return self._errors["reminders"]
-        base = _INDEX.sub("", key)
+        base = _INDEXES.sub("", key)
         while base:
             if base in self._errors:
                 return self._errors[base]
