@@ -456,8 +456,6 @@ def _calendar_lines(calendar: dict[str, Any], now: datetime, zone: tzinfo) -> li
     lines: list[str] = []
     if calendar.get("meeting_now_ends"):
         lines.append(f"In a meeting until {when(calendar['meeting_now_ends'])}")
-    if calendar.get("last_meeting_today_ends"):
-        lines.append(f"Last meeting today ends {when(calendar['last_meeting_today_ends'])}")
     outside = calendar.get("after_hours_meetings_today") or []
     if outside:
         spans = ", ".join(f"{when(m.get('start'))}-{when(m.get('end'))}" for m in outside)

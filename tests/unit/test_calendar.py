@@ -13,7 +13,6 @@ from respite.core.calendar import (
     CalendarError,
     CalEvent,
     after_hours_meetings,
-    after_hours_meetings_between,
     busy_at,
     days_off,
     days_off_words,
@@ -147,9 +146,6 @@ def test_last_meeting_and_meetings_outside_work_hours() -> None:
         zone=LONDON,
     )
     assert [e.summary for e in after_hours_meetings(weekend, schedule, saturday)] == ["Sat call"]
-    week = events + weekend
-    assert after_hours_meetings_between(week, schedule, MONDAY, MONDAY + timedelta(days=6)) == 3
-    assert after_hours_meetings_between(week, schedule, MONDAY, MONDAY) == 2
 
 
 def test_heads_up_meetings_are_the_ones_still_to_come_outside_hours_today() -> None:

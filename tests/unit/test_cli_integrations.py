@@ -26,8 +26,7 @@ def test_calendar_lines() -> None:
         LONDON,
     )
     assert lines == [
-        "In a meeting until 10:10",
-        "Last meeting today ends 19:00",
+        "In a meeting until 10:10",  # when the last one ends is in the status line
         "Outside your hours today: 1 meeting (18:00-19:00)",
         "Days off in your calendar: 2026-11-27",
         "Calendar problem: Calendar 'Work': the server answered 500. Using the last good copy.",

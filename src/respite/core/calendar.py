@@ -31,7 +31,6 @@ __all__ = [
     "CalEvent",
     "CalendarError",
     "after_hours_meetings",
-    "after_hours_meetings_between",
     "busy_at",
     "days_off",
     "days_off_words",
@@ -280,16 +279,3 @@ def meetings_to_record(
                 seen.add(event.start)
                 result.append(event)
     return sorted(result, key=lambda e: e.start)
-
-
-def after_hours_meetings_between(
-    events: Iterable[CalEvent], schedule: WorkSchedule, first: date, last: date
-) -> int:
-    """How many meetings outside work hours start on local dates first..last (inclusive):
-    the weekly history's "after-hours meetings"."""
-    listed = list(events)
-    count, day = 0, first
-    while day <= last:
-        count += len(after_hours_meetings(listed, schedule, day))
-        day += timedelta(days=1)
-    return count

@@ -126,14 +126,6 @@ class EngineState:
         else:
             self.spans.append(span)
 
-    def done_until(self, now: datetime) -> datetime | None:
-        """The recorded end of a "done for today" that holds at `now`. Recorded in the
-        zone it was said in: `Engine._done_at` places it in the zone in force."""
-        for mark in reversed(self.done_marks):
-            if mark.start <= now < mark.until:
-                return mark.until
-        return None
-
     def apply(self, event: Event) -> None:
         data, at = event.data, event.at
         match event.kind:
