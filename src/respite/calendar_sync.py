@@ -113,6 +113,7 @@ class _SourceState:
     problem: str | None = None
     file_stamp: tuple[int, int] | None = None  # a local file's (mtime_ns, size)
     cache_loaded: bool = False
+    has_copy: bool = False  # good events were read (or the cache was) since start
     parsed_on: date | None = None  # recurrences are expanded around that day
 
 
@@ -203,7 +204,7 @@ class CalendarFetcher:
             try:
                 events = self._read(source, state, now, zone)
             except (CalendarError, OSError) as error:
-                message = _calendar_message(source, error)
+                message = _calendar_message(source, error, has_copy=state.has_copy)
                 if message != state.problem:
                     log.warning("%s", message)
                 state.problem = message
@@ -218,7 +219,7 @@ class CalendarFetcher:
                 state.next_try = self._monotonic() + self.refresh_seconds
                 continue
             if events is not None:
-                state.events = events
+                state.events, state.has_copy = events, True
             if state.problem is not None:
                 log.info("calendar %r is readable again", source.name)
             state.problem, state.failures = None, 0
@@ -276,6 +277,7 @@ class CalendarFetcher:
             # First pass since start: the last good copy first, in case we're offline.
             with contextlib.suppress(CalendarError):
                 state.events = parse_ics(cached, now=now, zone=zone, source="the cached copy")
+                state.has_copy = True
             state.cache_loaded = True
         headers = {"User-Agent": f"Respite/{__version__}", "Accept": "text/calendar"}
         if cached is not None:
@@ -314,14 +316,16 @@ def _url_hash(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
-def _calendar_message(source: CalendarSource, error: Exception) -> str:
+def _calendar_message(source: CalendarSource, error: Exception, *, has_copy: bool) -> str:
     if isinstance(error, FileNotFoundError):
         reason = f"{error.filename} does not exist"
     elif isinstance(error, OSError):
         reason = f"{error.strerror or type(error).__name__}"
     else:
         reason = str(error).rstrip(".")
-    return f"Calendar {source.name!r}: {reason}. Using the last good copy."
+    if has_copy:
+        return f"Calendar {source.name!r}: {reason}. Using the last good copy."
+    return f"Calendar {source.name!r}: {reason}. Nothing from it is used until it can be read."
 
 
 class CalendarSync(QObject):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import inspect
 import sys
 from types import ModuleType
 from typing import Any
@@ -60,8 +61,11 @@ def emit(signal: SignalInstance, *args: Any) -> None:
 def _mentions_pyside(module: ModuleType) -> bool:
     """PySide6's own test (does the module's source mention "PySide6"?), reading the file
     once instead of through `inspect.getsource`, which keeps it in linecache."""
-    path = getattr(module, "__file__", None)
-    if not isinstance(path, str) or not path.endswith(".py"):
+    try:
+        path = inspect.getsourcefile(module)  # as getsource finds it, without reading it
+    except TypeError:  # a built-in module
+        return False
+    if path is None:
         return False  # no source to read: getsource would fail, which PySide6 reads as False
     try:
         with open(path, "rb") as source:

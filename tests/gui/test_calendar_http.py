@@ -122,7 +122,10 @@ def test_bad_answers_keep_the_last_good_events(
 def test_failures_back_off_and_recover(loopback: Loopback, tmp_path: Path) -> None:
     loopback.routes["/cal.ics"] = Route(status=503)
     fetcher, mono = fetcher_for(loopback.url("/cal.ics"), tmp_path)
-    fetcher.sync(NOW, LONDON)  # fails: next try after 1 min
+    first = fetcher.sync(NOW, LONDON)  # fails: next try after 1 min
+    # Never read and nothing cached: no "last good copy" to promise.
+    assert first.events["Work"] == []
+    assert first.problems["Work"].endswith("Nothing from it is used until it can be read.")
     mono.value += 30
     fetcher.sync(NOW, LONDON)
     assert len(loopback.requests_to("/cal.ics")) == 1

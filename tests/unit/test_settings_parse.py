@@ -1282,3 +1282,14 @@ def test_every_key_is_documented() -> None:
         for key in keys:
             forms = [f"`{key}`", f"`[{key}]`", f"`[[{key}]]`", f"`[{table}.{key}]`"]
             assert any(form in text for form in forms), (table, key)
+
+
+def test_reminders_without_apscheduler_are_a_problem_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "apscheduler.triggers.cron", None)  # import fails
+    settings, problems = parse_settings(
+        {"reminders": [{"name": "Lunch", "cron": "30 12 * * mon-fri"}]}, "settings.toml"
+    )
+    assert settings.reminders == ()
+    assert any("APScheduler, which is missing" in str(p) for p in problems)

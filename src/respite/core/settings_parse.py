@@ -440,8 +440,10 @@ def cron_error(expr: str) -> str | None:
     """Why APScheduler cannot read this crontab expression, or None when it can."""
     # Imported here, not at module level: APScheduler costs start-up time and memory
     # and is only needed when a file actually has reminders.
-    from apscheduler.triggers.cron import CronTrigger
-
+    try:
+        from apscheduler.triggers.cron import CronTrigger
+    except ImportError:  # a broken install or bundle: say so rather than crash
+        return "reminders need APScheduler, which is missing from this installation"
     try:
         CronTrigger.from_crontab(expr, timezone="UTC")
     except Exception as exc:  # a third-party parser: any failure means "cannot read it"
