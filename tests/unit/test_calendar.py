@@ -211,6 +211,51 @@ def test_bad_calendars_are_refused_with_a_clear_message(data: bytes, words: str)
         parse_ics(data, now=NOW, zone=LONDON, source="Work")
 
 
+SECRET_TITLE = "Layoffs planning with HR"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # An unknown zone: named, with how many events use it, never which.
+        vevent(
+            "z",
+            "DTSTART;TZID=Mars/Olympus:20261123T100000\r\n"
+            f"DTEND;TZID=Mars/Olympus:20261123T110000\r\nSUMMARY:{SECRET_TITLE}\r\n",
+        ),
+        # A stray line (a badly folded description, say): icalendar quotes it.
+        f"{SECRET_TITLE}\r\n" + vevent("f", "DTSTART:20261123T100000Z\r\nSUMMARY:Agenda\r\n"),
+        # A broken value that happens to hold the title: icalendar quotes the value.
+        vevent(
+            "v", f"DTSTART:20261123T100000Z\r\nDTEND:{SECRET_TITLE}\r\nSUMMARY:{SECRET_TITLE}\r\n"
+        ),
+        # The same, unquoted (an EXDATE icalendar can't read).
+        vevent(
+            "x",
+            "DTSTART:20261123T100000Z\r\nRRULE:FREQ=DAILY\r\n"
+            f"EXDATE:{SECRET_TITLE}\r\nSUMMARY:{SECRET_TITLE}\r\n",
+        ),
+    ],
+)
+def test_a_refused_calendar_never_names_an_event_title(body: str) -> None:
+    """The message goes to the log and to `respite status`: no meeting's title in it."""
+    with pytest.raises(CalendarError) as refused:
+        parse_ics(calendar(body), now=NOW, zone=LONDON, source="Work")
+    message = str(refused.value)
+    assert "Layoffs" not in message and "HR" not in message, message
+    assert message.startswith("Work ")
+
+
+def test_an_unknown_zone_is_named_with_how_many_events_use_it() -> None:
+    odd = "DTSTART;TZID=Mars/Olympus:20261123T100000\r\nDTEND;TZID=Mars/Olympus:20261123T110000\r\n"
+    data = calendar(vevent("a", odd + "SUMMARY:One\r\n"), vevent("b", odd + "SUMMARY:Two\r\n"))
+    with pytest.raises(CalendarError) as refused:
+        parse_ics(data, now=NOW, zone=LONDON, source="Work")
+    assert str(refused.value) == (
+        "Work uses the unknown time zone 'Mars/Olympus' (2 events) and does not define it"
+    )
+
+
 def test_a_runaway_recurrence_is_refused() -> None:
     data = calendar(
         vevent(

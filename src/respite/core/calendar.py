@@ -16,6 +16,7 @@ around "now", so a calendar with years of history stays cheap.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -103,7 +104,7 @@ def parse_ics(
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:
-        raise CalendarError(f"{source} could not be read: {_short(error)}.") from None
+        raise CalendarError(f"{source} could not be read: {_short(error, data)}.") from None
     _check_zones(calendar, source)
     start, end = now - LOOK_BACK, now + LOOK_AHEAD
     events: list[CalEvent] = []
@@ -119,8 +120,9 @@ def parse_ics(
     except CalendarError:
         raise
     except Exception as error:
+        reason = _short(error, data)
         raise CalendarError(
-            f"{source} could not be expanded (a wrong time zone or recurrence?): {_short(error)}."
+            f"{source} could not be expanded (a wrong time zone or recurrence?): {reason}."
         ) from None
     events.sort(key=lambda e: (e.start, e.end))
     return events
@@ -142,23 +144,56 @@ def _known_zone(tzid: str) -> bool:
 
 def _check_zones(calendar: Any, source: str) -> None:
     """Every TZID an event uses must be defined in the file or be a known zone name:
-    otherwise icalendar would quietly read those times as UTC."""
+    otherwise icalendar would quietly read those times as UTC.
+
+    The message names the zone and how many events use it, never an event's title:
+    it goes to the log and to `respite status`.
+    """
     defined = {str(tz.get("TZID")) for tz in calendar.walk("VTIMEZONE")}
+    unknown: dict[str, int] = {}
     for component in calendar.walk("VEVENT"):
-        for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
-            prop = component.get(name)
-            params = getattr(prop, "params", None)
-            tzid = params.get("TZID") if params is not None else None
-            if tzid and str(tzid) not in defined and not _known_zone(str(tzid)):
-                summary = str(component.get("SUMMARY", "")).strip()[:60]
-                raise CalendarError(
-                    f"{source} uses the unknown time zone {str(tzid)[:60]!r} "
-                    f"(event {summary!r}) and does not define it"
-                )
+        for tzid in {_tzid(component.get(name)) for name in ("DTSTART", "DTEND", "RECURRENCE-ID")}:
+            if tzid and tzid not in defined and (tzid in unknown or not _known_zone(tzid)):
+                unknown[tzid] = unknown.get(tzid, 0) + 1
+    if unknown:
+        tzid, count = next(iter(unknown.items()))
+        events = "1 event" if count == 1 else f"{count} events"
+        raise CalendarError(
+            f"{source} uses the unknown time zone {tzid[:60]!r} ({events}) and does not define it"
+        )
 
 
-def _short(error: Exception) -> str:
+def _tzid(prop: Any) -> str | None:
+    params = getattr(prop, "params", None)
+    tzid = params.get("TZID") if params is not None else None
+    return str(tzid) if tzid else None
+
+
+# Properties whose text is the user's own (a title, notes, a place, people).
+_PRIVATE_LINE = re.compile(
+    rb"^(?:SUMMARY|DESCRIPTION|LOCATION|COMMENT|CONTACT|ATTENDEE|ORGANIZER|CATEGORIES"
+    rb"|RESOURCES|X-[A-Z0-9-]+)[;:][^\r\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NAME = re.compile(r"[A-Z][A-Z0-9-]{1,40}")  # a property or parameter name, like 'DTEND'
+
+
+def _short(error: Exception, data: bytes = b"") -> str:
+    """A library's error message, short and without the calendar's own text.
+
+    icalendar quotes what it could not read (a whole content line, a property's value),
+    and that can be a meeting's title or notes (a badly folded line, say), which must
+    never reach the log. So every quoted part but a property name goes, and so does any
+    text of a title-like property (SUMMARY, DESCRIPTION, ...) found in `data`.
+    """
     text = " ".join(str(error).split()) or type(error).__name__
+    text = _QUOTED.sub(lambda m: m[0] if _NAME.fullmatch(m[0][1:-1]) else "'…'", text)
+    for line in _PRIVATE_LINE.findall(re.sub(rb"\r?\n[ \t]", b"", data)):
+        value = line.split(b":", 1)[-1].decode("utf-8", "replace").strip()
+        for part in {value, " ".join(value.split())}:
+            if len(part) >= 3 and part in text:
+                text = text.replace(part, "…")
     return text if len(text) <= 160 else text[:157] + "..."
 
 
