@@ -296,6 +296,35 @@ def test_a_private_address_goes_to_the_keyring_and_never_to_the_file(
     assert loopback.requests_to("/private/team-4f2a.ics")
 
 
+def test_the_first_save_with_no_settings_file_keeps_a_new_calendar(
+    qtbot: Any,
+    started_runtime: Runtime,
+    autostart: Any,
+    keyring_in_memory: MemoryKeyring,
+    loopback: Loopback,
+) -> None:
+    # A first run: no settings file yet, so saving writes a fresh one.
+    runtime = started_runtime
+    assert not runtime.settings_path.exists()
+    loopback.routes["/team.ics"] = Route(body=ICS)
+    window = SettingsWindow(runtime, autostart=autostart)
+    qtbot.addWidget(window)
+    window.show()
+    dialog = open_add(qtbot, window.calendars)
+    type_into(qtbot, dialog.name, "Team")
+    click(qtbot, dialog.web_choice)
+    type_into(qtbot, dialog.address.value, loopback.url("/team.ics"))
+    ok(qtbot, dialog)
+    click(qtbot, window.apply_button)
+
+    assert window.message.text().startswith("Saved")
+    assert file_document(runtime)["calendars"] == [{"name": "Team", "secret": "calendar-team"}]
+    assert runtime.settings.calendars == (CalendarSource("Team", secret="calendar-team"),)
+    qtbot.waitUntil(lambda: bool(runtime.calendar_events), timeout=10_000)
+    assert runtime.calendar_sync is not None
+    runtime.calendar_sync.wait(10)
+
+
 def test_a_new_address_for_a_calendar_is_a_change_to_save(
     qtbot: Any, window: SettingsWindow, runtime: Runtime, keyring_in_memory: MemoryKeyring
 ) -> None:

@@ -613,3 +613,20 @@ def test_check_reports_an_unreadable_file(settings_file: Path) -> None:
     settings_file.mkdir()
     [line] = check_settings_file(settings_file)
     assert "is a folder" in line
+
+
+@pytest.mark.parametrize(
+    "before", [None, b"why = [not toml\n", b"# mine\n[snooze]\ndaily_limit = 3\n"]
+)
+def test_text_that_would_not_mean_the_settings_is_never_written(
+    settings_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, before: bytes | None
+) -> None:
+    if before is not None:
+        settings_file.write_bytes(before)
+    monkeypatch.setattr(settings_save, "_merge", no_update)  # so a fresh file is made
+    monkeypatch.setattr(settings_save, "_fresh_text", lambda settings: "# forgot the rest\n")
+    with pytest.raises(SettingsWriteError, match=r"snooze.*not saved"):
+        save_settings(settings_file, Settings(snooze=Snooze(daily_limit=9)), now=NOW)
+    assert names(folder) == ([] if before is None else ["settings.toml"])  # none moved aside
+    if before is not None:
+        assert settings_file.read_bytes() == before

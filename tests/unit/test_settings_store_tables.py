@@ -161,3 +161,21 @@ def test_equal_reminders_are_told_apart(tmp_path: Path) -> None:
         path, replace(settings, reminders=(*settings.reminders, Reminder("Tea", "0 16 * * *")))
     )
     assert text.index("# first") < text.index("# second") < text.index('name = "Tea"')
+
+
+EVERY_ARRAY = Settings(
+    reminders=(Reminder("Tea", "0 16 * * *", "Kettle on."),),
+    calendars=(CalendarSource("Work", secret="calendar-work"), CalendarSource("Family", "~/f.ics")),
+    hooks=(Hook("Lamp", ("break_start", "break_end"), command=("lamp", "toggle")),),
+)
+
+
+@pytest.mark.parametrize("before", [None, b"why = [not toml\n"], ids=["no file", "not TOML"])
+def test_a_fresh_file_holds_every_array_of_tables(tmp_path: Path, before: bytes | None) -> None:
+    path = tmp_path / "settings.toml"
+    if before is not None:
+        path.write_bytes(before)  # moved aside, then a fresh file is written
+    text = save(path, EVERY_ARRAY)
+    assert text.startswith("# Respite settings.")
+    headers = [line for line in text.splitlines() if line.startswith("[[")]
+    assert headers == ["[[reminders]]", "[[calendars]]", "[[calendars]]", "[[hooks]]"]

@@ -43,6 +43,7 @@ def save_settings(path: Path, settings: Settings, *, now: datetime | None = None
     An existing valid file is updated in place: only values that changed are rewritten.
     Otherwise a fresh commented file is written; an existing file that is not TOML is
     first renamed to `<name>.bad-<local time of now>` so nothing the user wrote is lost.
+    Whatever text is made is read back first and written only if it means `settings`.
     Raises ValueError for settings that would not pass validation, and
     SettingsWriteError (with the file unchanged) when the file cannot be written.
     """
@@ -54,22 +55,9 @@ def save_settings(path: Path, settings: Settings, *, now: datetime | None = None
             + "; ".join(f"{p.key} must be {p.allowed}" for p in problems)
         )
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    text = _merged_text(target, settings, wanted, now)
-    _write_atomic(target, text.encode("utf-8"))
-
-
-def _merged_text(
-    target: Path, settings: Settings, wanted: dict[str, Any], now: datetime | None
-) -> str:
-    data, notice = read_file(target)
-    if notice is not None:
-        raise SettingsWriteError(f"{notice} Your changes were not saved.")
-    if data is None:
-        return _fresh_text(settings)
-    try:
-        document = tomlkit.parse(data.decode("utf-8-sig"))
-        tomllib.loads(document.as_string())
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError):
+    text, not_toml = _new_text(target, settings, wanted)
+    _check_meaning(target, text, settings)
+    if not_toml:
         try:
             moved = move_aside(target, now or datetime.now().astimezone())
         except OSError as exc:
@@ -78,7 +66,51 @@ def _merged_text(
                 f"({exc.strerror or exc}); your changes were not saved."
             ) from exc
         log.warning("%s was not valid TOML; it was renamed to %s", target, moved)
-        return _fresh_text(settings)
+    _write_atomic(target, text.encode("utf-8"))
+
+
+def _meaning(text: str, target: Path) -> Settings:
+    """The settings `text` gives when Respite reads it back as the file `target`."""
+    settings, _ = parse_settings(tomllib.loads(text), str(target))
+    return settings
+
+
+def _check_meaning(target: Path, text: str, settings: Settings) -> None:
+    """Raise SettingsWriteError unless `text` reads back as exactly `settings`: a file
+    that says less than the window showed as saved is worse than no save at all."""
+    try:
+        meant = _meaning(text, target)
+    except tomllib.TOMLDecodeError as exc:
+        log.error("the settings text made for %s is not TOML: %s", target, exc)
+        differs = ["the whole file"]
+    else:
+        differs = [
+            name
+            for name in Settings.__dataclass_fields__
+            if getattr(meant, name) != getattr(settings, name)
+        ]
+    if differs:
+        log.error("the settings text made for %s would not read back: %s", target, differs)
+        raise SettingsWriteError(
+            f"Respite made settings text that would not read back as what you chose "
+            f"({', '.join(differs)} would differ), so your changes were not saved and "
+            f"{target} was not changed. This is a bug in Respite; please report it."
+        )
+
+
+def _new_text(target: Path, settings: Settings, wanted: dict[str, Any]) -> tuple[str, bool]:
+    """The text to write, and whether the existing file must be moved aside first
+    (it is not TOML)."""
+    data, notice = read_file(target)
+    if notice is not None:
+        raise SettingsWriteError(f"{notice} Your changes were not saved.")
+    if data is None:
+        return _fresh_text(settings), False
+    try:
+        document = tomlkit.parse(data.decode("utf-8-sig"))
+        tomllib.loads(document.as_string())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError):
+        return _fresh_text(settings), True
 
     # WORKAROUND: tomlkit cannot edit every legal layout in place; whatever the update
     # gives is read back, and if it does not mean `settings` a fresh file is written
@@ -86,14 +118,14 @@ def _merged_text(
     try:
         _merge(document, wanted, _defaults(), "")
         merged = document.as_string()
-        check, _ = parse_settings(tomllib.loads(merged), str(target))
+        check: Settings | None = _meaning(merged, target)
     except Exception:  # tomlkit raises assorted types for layouts it cannot edit
         log.warning("could not update %s in place", target, exc_info=True)
         check = None
     if check != settings:
         log.warning("writing a fresh settings file to %s; its comments are lost", target)
-        return _fresh_text(settings)
-    return merged
+        return _fresh_text(settings), False
+    return merged, False
 
 
 def _plain(value: Any) -> Any:
@@ -264,13 +296,18 @@ def _replace_tables(array: tomlkit.items.AoT, tables: list[tomlkit.items.Table])
         tables[-1].add(item)
 
 
+def _is_tables(value: Any) -> bool:
+    """Whether `value` is an array of tables ([[reminders]], [[calendars]], [[hooks]])."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
 def _new_item(value: Any) -> Any:
     if isinstance(value, Mapping):
         table = tomlkit.table()
         for key, child in value.items():
             table.add(key, _new_item(child))
         return table
-    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+    if _is_tables(value):
         return _tables_item(value)
     return value
 
@@ -339,6 +376,8 @@ _HEADER = (
 )
 
 _SECTION_NOTES: dict[str, tuple[str, ...]] = {
+    "why": ("One line about why breaks and boundaries matter to you.",),
+    "timezone": ('An IANA time zone such as "Europe/Berlin"; "" is the system\'s.',),
     "work_hours": (
         'Work windows per day as "HH:MM-HH:MM" (24-hour); [] or "off" is a day off.',
         'A window that ends before it starts runs past midnight, e.g. "22:00-02:00".',
@@ -348,11 +387,18 @@ _SECTION_NOTES: dict[str, tuple[str, ...]] = {
     "breaks": ("Breaks are due after this much *active* time (idle time does not count).",),
     "snooze": ("Snooze lengths offered (the first is the default), and a daily limit.",),
     "interface": ('break_window: "window" (small, stays on top) or "strict" (every screen).',),
+    "reminders": (
+        "Reminders on a schedule; cron fields are: minute hour day month day_of_week.",
+        "Use day names (mon-fri): APScheduler counts weekday numbers from Monday = 0.",
+    ),
+    "calendars": (
+        "Calendars: each has a name and either path (a local .ics file) or secret (the",
+        "name of the keyring entry that holds its private https address).",
+    ),
+    "hooks": ("Hooks tell other tools about boundaries: a webhook, a command, or both.",),
 }
 
 _REMINDER_EXAMPLE = (
-    "Reminders on a schedule; cron fields are: minute hour day month day_of_week.",
-    "Use day names (mon-fri): APScheduler counts weekday numbers from Monday = 0.",
     "[[reminders]]",
     'name = "Lunch"',
     'cron = "30 12 * * mon-fri"',
@@ -361,31 +407,36 @@ _REMINDER_EXAMPLE = (
 
 
 def _fresh_text(settings: Settings) -> str:
+    """A complete commented file for `settings`: plain keys first, then each table, then
+    each array of tables (TOML puts a key after a table inside that table)."""
     wanted = settings_to_document(settings)
     document = tomlkit.document()
     for line in _HEADER:
         document.add(tomlkit.comment(line))
     document.add(tomlkit.nl())
-    document.add(tomlkit.comment("One line about why breaks and boundaries matter to you."))
-    document.add("why", wanted["why"])
-    document.add(tomlkit.comment('An IANA time zone such as "Europe/Berlin"; "" is the system\'s.'))
-    document.add("timezone", wanted["timezone"])
     for name, value in wanted.items():
-        if not isinstance(value, dict):
-            continue
-        table = tomlkit.table()
-        for line in _SECTION_NOTES.get(name, ()):
-            table.add(tomlkit.comment(line))
-        for key, child in value.items():
-            table.add(key, _new_item(child))
-        document.add(name, table)
-    if settings.reminders:
+        if not isinstance(value, Mapping) and not _is_tables(value):
+            for line in _SECTION_NOTES.get(name, ()):
+                document.add(tomlkit.comment(line))
+            document.add(name, _new_item(value))
+    for name, value in wanted.items():
+        if isinstance(value, Mapping):
+            table = tomlkit.table()
+            for line in _SECTION_NOTES.get(name, ()):
+                table.add(tomlkit.comment(line))
+            for key, child in value.items():
+                table.add(key, _new_item(child))
+            document.add(name, table)
+    for name, value in wanted.items():
+        if _is_tables(value):
+            array = _tables_item(value)
+            # The notes go right above the first [[name]]: as comments of their own,
+            # tomlkit would set a blank line between them and the table.
+            notes = "".join(f"# {line}\n" for line in _SECTION_NOTES.get(name, ()))
+            array[0].trivia.indent = "\n" + notes
+            document.add(name, array)
+    if "reminders" not in wanted:  # an example to copy instead
         document.add(tomlkit.nl())
-        document.add(tomlkit.comment(_REMINDER_EXAMPLE[0]))
-        document.add(tomlkit.comment(_REMINDER_EXAMPLE[1]))
-        document.add("reminders", _tables_item(wanted["reminders"]))
-    else:
-        document.add(tomlkit.nl())
-        for line in _REMINDER_EXAMPLE:
+        for line in (*_SECTION_NOTES["reminders"], *_REMINDER_EXAMPLE):
             document.add(tomlkit.comment(line))
     return document.as_string()
