@@ -121,6 +121,9 @@ class _SourceState:
 class SyncResult:
     events: dict[str, list[CalEvent]]  # by calendar name: the last good events
     problems: dict[str, str]  # by calendar name: what went wrong on the last try
+    # The calendars read (or whose cached copy was) since start. Any other's events are
+    # [] because nothing is known, not because it is empty: its days off still stand.
+    with_copy: frozenset[str] = frozenset()
 
 
 SecretGetter = Callable[[str], str | None]
@@ -231,6 +234,7 @@ class CalendarFetcher:
         return SyncResult(
             events={n: list(self._state[n].events) for n in names if n in self._state},
             problems={n: p for n in names if n in self._state and (p := self._state[n].problem)},
+            with_copy=frozenset(n for n in names if n in self._state and self._state[n].has_copy),
         )
 
     def _read(

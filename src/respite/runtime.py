@@ -309,6 +309,9 @@ class Runtime(QObject):
         self.calendar_events: list[calendar_logic.CalEvent] = []
         self.calendar_problems: dict[str, str] = {}
         self._calendar_read = False  # a sync result came since calendars were configured
+        # Configured calendars with nothing read since start (no good copy): they say
+        # nothing, so the days off already logged stand while there is one.
+        self._calendars_unknown: frozenset[str] = frozenset()
         self.hooks: Any = None
         self._workday: Any = _NOT_YET
         self._days_started: set[date] = set()  # from the log: restarts don't fire again
@@ -793,10 +796,16 @@ class Runtime(QObject):
         for name_events in result.events.values():
             events.extend(name_events)
         events.sort(key=lambda e: (e.start, e.end))
-        unchanged = events == self.calendar_events and result.problems == self.calendar_problems
+        unknown = frozenset(s.name for s in self._settings.calendars) - result.with_copy
+        unchanged = (
+            events == self.calendar_events
+            and result.problems == self.calendar_problems
+            and unknown == self._calendars_unknown
+        )
         if unchanged and self._calendar_read:
             return
         self._calendar_read = True
+        self._calendars_unknown = unknown
         self.calendar_events = events
         for name, problem in result.problems.items():
             if self.calendar_problems.get(name) != problem:
@@ -809,7 +818,9 @@ class Runtime(QObject):
     def _apply_calendar(self) -> None:
         """Tell the engine what the calendar says: hold break nudges while a busy event
         is on (released right after), its days off, and its meetings (for the heads-up).
-        Until a configured calendar has been read, the days off in the log stand."""
+        Until a configured calendar has been read, the days off in the log stand; while
+        one can't be read at all (a missing file, a locked keyring: no good copy), they
+        stand beside those the readable ones give."""
         if self._engine is None:
             return
         calendars = self._settings.calendars
@@ -821,7 +832,10 @@ class Runtime(QObject):
             return
         events = self.calendar_events if calendars else []
         words = self._settings.calendar.days_off_words
-        self._engine.set_days_off(calendar_logic.days_off_words(events, words, self.zone()))
+        days = calendar_logic.days_off_words(events, words, self.zone())
+        if calendars and self._calendars_unknown:
+            days = {**self._engine.logged_days_off(), **days}
+        self._engine.set_days_off(days)
         self._engine.set_meetings(events)
 
     def _record_meetings(self) -> None:

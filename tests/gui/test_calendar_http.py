@@ -124,7 +124,7 @@ def test_failures_back_off_and_recover(loopback: Loopback, tmp_path: Path) -> No
     fetcher, mono = fetcher_for(loopback.url("/cal.ics"), tmp_path)
     first = fetcher.sync(NOW, LONDON)  # fails: next try after 1 min
     # Never read and nothing cached: no "last good copy" to promise.
-    assert first.events["Work"] == []
+    assert first.events["Work"] == [] and first.with_copy == frozenset()  # unknown, not empty
     assert first.problems["Work"].endswith("Nothing from it is used until it can be read.")
     mono.value += 30
     fetcher.sync(NOW, LONDON)
@@ -137,7 +137,7 @@ def test_failures_back_off_and_recover(loopback: Loopback, tmp_path: Path) -> No
     loopback.routes["/cal.ics"] = Route(body=GOOD)
     mono.value += 31
     result = fetcher.sync(NOW, LONDON)
-    assert result.problems == {}
+    assert result.problems == {} and result.with_copy == {"Work"}
     assert [e.summary for e in result.events["Work"]] == ["Sync"]
 
 

@@ -217,6 +217,65 @@ def test_a_holiday_in_the_calendar_is_a_day_off(qtbot: Any, tmp_path: Path) -> N
         friday.stop()
 
 
+def test_a_calendar_that_cannot_be_read_after_a_restart_keeps_the_day_off(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """The file is gone at restart: nothing is known from it, so the holiday logged this
+    morning stands (no "off: false" in the log, no work day, no break nudges)."""
+    friday = Harness(tmp_path, start=datetime.combine(FRIDAY, time(9, 0), tzinfo=LONDON))
+    friday.start(qtbot)
+    try:
+        friday.run_until("10:00")
+        assert friday.runtime.engine.status().day_off_reason == "Holiday"
+        friday.stop()
+        friday.ics.unlink()
+        friday.runtime = friday.new_runtime()
+        friday.runtime.start()
+        qtbot.waitUntil(lambda: bool(friday.runtime.calendar_problems), timeout=10_000)
+        shown = len(friday.nudges)
+        friday.run_until("11:30")
+        assert "Nothing from it is used" in friday.runtime.calendar_problems["Work"]
+        assert friday.runtime.engine.status().day_off_reason == "Holiday"
+        assert friday.logged(EventKind.CALENDAR_DAY_OFF) == [
+            {"day": "2026-11-27", "off": True, "word": "Holiday"}
+        ]
+        assert friday.logged(EventKind.DAY_STARTED) == []
+        assert {n.kind for n in friday.nudges[shown:]} <= {NudgeKind.DAY_OFF}
+    finally:
+        friday.stop()
+
+
+def test_an_unreadable_calendar_keeps_the_logged_days_off_beside_the_readable_ones(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """A second calendar behind the keyring can't be read (no keyring here): the day off
+    logged stands, and the readable calendar's own days off still apply."""
+    friday = Harness(tmp_path, start=datetime.combine(FRIDAY, time(9, 0), tzinfo=LONDON))
+    friday.start(qtbot)
+    try:
+        friday.run_until("09:30")
+        friday.stop()
+        # The holiday moved off this calendar; an OOO day came on Monday.
+        friday.ics.write_text(
+            ICS.replace(
+                "DTSTART;VALUE=DATE:20261127\r\nSUMMARY:Holiday",
+                "DTSTART;VALUE=DATE:20261130\r\nSUMMARY:OOO",
+            ),
+            encoding="utf-8",
+        )
+        with friday.settings.open("a", encoding="utf-8") as file:
+            file.write('[[calendars]]\nname = "Team"\nsecret = "calendar-team"\n')
+        friday.runtime = friday.new_runtime()
+        friday.runtime.start()
+        qtbot.waitUntil(lambda: "Team" in friday.runtime.calendar_problems, timeout=10_000)
+        friday.run_until("10:00")
+        assert friday.runtime.engine.schedule.days_off == {FRIDAY, date(2026, 11, 30)}
+        assert friday.runtime.engine.status().day_off_reason == "Holiday"
+        assert [d["off"] for d in friday.logged(EventKind.CALENDAR_DAY_OFF)] == [True]
+    finally:
+        friday.stop()
+
+
 def test_a_meeting_outside_hours_is_flagged_once_and_logged_without_its_title(
     harness: Harness, qtbot: Any
 ) -> None:

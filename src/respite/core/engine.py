@@ -249,11 +249,7 @@ class Engine:
             self.state.apply(event)
         # Until the calendar is read again, the days off it gave stand (a restart on a
         # holiday must not turn it into a workday for a moment).
-        self._day_off_reasons = {
-            date.fromisoformat(day): seen[1]
-            for day, seen in self.state.calendar_days_off.items()
-            if seen is not None
-        }
+        self._day_off_reasons = self.logged_days_off()
         if self._day_off_reasons:
             self._schedule = WorkSchedule(
                 settings.work_hours, self._zone(), frozenset(self._day_off_reasons)
@@ -298,6 +294,15 @@ class Engine:
         if dates != self._schedule.days_off:
             log.info("calendar days off: %s", ", ".join(sorted(map(str, dates))) or "none")
             self._schedule = WorkSchedule(self.settings.work_hours, self._schedule.zone, dates)
+
+    def logged_days_off(self) -> dict[date, str]:
+        """The calendar days off in the log, each with its word: what stands while the
+        calendar can't say (not read yet since start, or unreadable)."""
+        return {
+            date.fromisoformat(day): seen[1]
+            for day, seen in self.state.calendar_days_off.items()
+            if seen is not None
+        }
 
     def set_meetings(self, events: Sequence[CalEvent]) -> None:
         """The calendar's meetings, for the heads-up and the status (kept in memory only:
