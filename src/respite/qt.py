@@ -55,6 +55,46 @@ def emit(signal: SignalInstance, *args: Any) -> None:
         _incref(result)
 
 
+# ----- WORKAROUND for a PySide6 reference-count bug on None -------------------------
+
+# References given to None up front: more than any process makes Qt calls.
+NONE_RESERVE = 1 << 40
+
+
+def _void_calls_drop_none() -> bool:
+    """Whether a PySide6 method that returns nothing takes a reference from None.
+
+    PySide6 6.12 does (seen with Python 3.11): each `QTimer.start()`, `QTimer.stop()`,
+    `setObjectName()`... releases None once. The runtime arms its timer at every idle
+    sample, so once None's few tens of thousands of references are used up (a week or
+    so of running; sooner in a long test session) the process dies with "none_dealloc:
+    deallocating None". From Python 3.12 on, None is immortal. Probed once.
+    """
+    if sys.version_info >= (3, 12):
+        return False
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(8):
+        probe.setObjectName("probe")
+    return sys.getrefcount(None) <= before - 8
+
+
+def _make_none_immortal() -> bool:
+    """Give None NONE_RESERVE references, as Python 3.12 makes it immortal: the calls
+    that drop one are everywhere, so they can't be given back one by one as `emit` does
+    for True. Only where the count is where CPython keeps it (not a debug build)."""
+    if hasattr(sys, "gettotalrefcount"):
+        return False  # a debug build lays objects out differently
+    count = ctypes.c_ssize_t.from_address(id(None))
+    if not 0 < sys.getrefcount(None) - count.value <= 2:
+        return False
+    count.value += NONE_RESERVE
+    return True
+
+
+_NONE_MADE_IMMORTAL = _void_calls_drop_none() and _make_none_immortal()
+
+
 # ----- WORKAROUND for PySide6 keeping every module's source in memory ---------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import linecache
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,26 @@ def test_emit_keeps_true_alive_over_many_signals() -> None:
         emit(pinger.ping, value)
     assert seen == list(range(2000))
     assert sys.getrefcount(True) >= before
+
+
+VOID_CALLS = """
+from PySide6.QtCore import QObject
+
+import respite.qt  # noqa: F401  (its workarounds apply on import)
+
+probe = QObject()
+for _ in range(200_000):
+    probe.setObjectName("x")  # returns nothing: PySide6 6.12 releases None each time
+print("alive")
+"""
+
+
+def test_none_outlives_many_qt_calls_that_return_nothing() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", VOID_CALLS], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["alive"]
 
 
 @pytest.fixture
