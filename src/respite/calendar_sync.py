@@ -115,6 +115,7 @@ class _SourceState:
     cache_loaded: bool = False
     has_copy: bool = False  # good events were read (or the cache was) since start
     parsed_on: date | None = None  # recurrences are expanded around that day
+    parsed_in: tzinfo | None = None  # floating times were read as this zone's
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,10 @@ class CalendarFetcher:
             state = self._state.setdefault(source.name, _SourceState())
             if not force and self._monotonic() < state.next_try:
                 continue
+            if state.parsed_in is not None and state.parsed_in != zone:
+                # Another zone: floating times move. A URL calendar's cached copy is read
+                # again first, so even offline its meetings are at the new wall-clock times.
+                state.cache_loaded = False
             try:
                 events = self._read(source, state, now, zone)
             except (CalendarError, OSError) as error:
@@ -222,7 +227,7 @@ class CalendarFetcher:
                 state.next_try = self._monotonic() + self.refresh_seconds
                 continue
             if events is not None:
-                state.events, state.has_copy = events, True
+                state.events, state.has_copy, state.parsed_in = events, True, zone
             if state.problem is not None:
                 log.info("calendar %r is readable again", source.name)
             state.problem, state.failures = None, 0
@@ -251,7 +256,8 @@ class CalendarFetcher:
         path = Path(source.path).expanduser()
         info = path.stat()
         stamp = (info.st_mtime_ns, info.st_size)
-        if stamp == state.file_stamp and state.problem is None and state.parsed_on == now.date():
+        unchanged = stamp == state.file_stamp and state.problem is None
+        if unchanged and state.parsed_on == now.date() and state.parsed_in == zone:
             return None
         if info.st_size > self.max_bytes:
             raise CalendarError(f"{path} is too large ({info.st_size // 1024} KiB)")
@@ -281,7 +287,7 @@ class CalendarFetcher:
             # First pass since start: the last good copy first, in case we're offline.
             with contextlib.suppress(CalendarError):
                 state.events = parse_ics(cached, now=now, zone=zone, source="the cached copy")
-                state.has_copy = True
+                state.has_copy, state.parsed_in = True, zone
             state.cache_loaded = True
         headers = {"User-Agent": f"Respite/{__version__}", "Accept": "text/calendar"}
         if cached is not None:

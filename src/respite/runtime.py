@@ -312,6 +312,7 @@ class Runtime(QObject):
         # Configured calendars with nothing read since start (no good copy): they say
         # nothing, so the days off already logged stand while there is one.
         self._calendars_unknown: frozenset[str] = frozenset()
+        self._calendar_zone: tzinfo | None = None  # the zone last seen: a change reads them again
         self.hooks: Any = None
         self._workday: Any = _NOT_YET
         self._days_started: set[date] = set()  # from the log: restarts don't fire again
@@ -495,6 +496,7 @@ class Runtime(QObject):
 
     def _settle(self) -> None:
         """After any change: re-arm the precise timer and report a changed status."""
+        self._note_zone()
         try:
             self._note_start_of_day()
             self._record_meetings()
@@ -832,7 +834,7 @@ class Runtime(QObject):
             return
         events = self.calendar_events if calendars else []
         words = self._settings.calendar.days_off_words
-        days = calendar_logic.days_off_words(events, words, self.zone())
+        days = calendar_logic.days_off_words(events, words)
         if calendars and self._calendars_unknown:
             days = {**self._engine.logged_days_off(), **days}
         self._engine.set_days_off(days)
@@ -869,6 +871,19 @@ class Runtime(QObject):
         upcoming = [e.start for e in self.calendar_events if e.is_meeting and e.start > now]
         self._next_meeting_check = min(upcoming, default=now + timedelta(days=1))
 
+    def _note_zone(self) -> None:
+        """After a change of time zone (travel, or the setting), read the calendars again
+        at once: floating times are the user's wall clock, so they move with the zone,
+        and other hours put other meetings outside them."""
+        zone = self.zone()
+        previous, self._calendar_zone = self._calendar_zone, zone
+        if previous is None or previous == zone or self.calendar_sync is None:
+            return
+        self._next_meeting_check = None
+        if self._settings.calendars:
+            log.info("the time zone changed: reading the calendars again")
+            self.calendar_sync.refresh(force=True)
+
     def _next_calendar_edge(self) -> datetime | None:
         if not self._settings.calendar.hold_breaks or not self.calendar_events:
             return None
@@ -891,7 +906,7 @@ class Runtime(QObject):
         current = calendar_logic.busy_at(events, now)
         last = calendar_logic.last_meeting_on(events, today, zone)
         outside = calendar_logic.after_hours_meetings(events, self.engine.schedule, today)
-        days_off = calendar_logic.days_off(events, self._settings.calendar.days_off_words, zone)
+        days_off = calendar_logic.days_off(events, self._settings.calendar.days_off_words)
         return {
             "meeting_now_ends": _local_iso(current.end, zone) if current else None,
             "last_meeting_today_ends": _local_iso(last.end, zone) if last else None,

@@ -186,3 +186,39 @@ def test_a_local_file_source(tmp_path: Path) -> None:
     result = fetcher.sync(NOW, LONDON, force=True)
     assert "does not exist" in result.problems["Home"]
     assert [e.summary for e in result.events["Home"]] == ["Sync"]
+
+
+FLOATING = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+    b"BEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20261101T000000Z\r\n"
+    b"DTSTART:20261123T100000\r\nDTEND:20261123T110000\r\nSUMMARY:Wall clock\r\nEND:VEVENT\r\n"
+    b"END:VCALENDAR\r\n"
+)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_a_local_file_is_read_again_in_a_new_zone(tmp_path: Path) -> None:
+    """A time with no zone is the user's wall clock: 10:00 in London, then in New York."""
+    path = tmp_path / "cal.ics"
+    path.write_bytes(FLOATING)
+    fetcher = CalendarFetcher(cache_dir=tmp_path / "c")
+    fetcher.configure((CalendarSource("Home", path=str(path)),), 15)
+    (event,) = fetcher.sync(NOW, LONDON).events["Home"]
+    assert event.start == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    (event,) = fetcher.sync(NOW, NEW_YORK, force=True).events["Home"]
+    assert event.start == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def test_a_cached_copy_is_read_again_in_a_new_zone_while_offline(
+    loopback: Loopback, tmp_path: Path
+) -> None:
+    loopback.routes["/cal.ics"] = Route(body=FLOATING)
+    fetcher, _ = fetcher_for(loopback.url("/cal.ics"), tmp_path)
+    fetcher.sync(NOW, LONDON)
+    (event,) = fetcher.sync(NOW, LONDON, force=True).events["Work"]  # the cache is in use
+    assert event.start == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    loopback.routes["/cal.ics"] = Route(status=503)
+    result = fetcher.sync(NOW, NEW_YORK, force=True)
+    assert "503" in result.problems["Work"]
+    (event,) = result.events["Work"]
+    assert event.start == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ import gc
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from respite.runtime import Runtime
 from respite.storage.db import EventLog
 
 LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)  # Monday, work starts
 FRIDAY = date(2026, 11, 27)  # a holiday in the calendar below
 FAR = datetime(2100, 1, 1, tzinfo=LONDON)
@@ -63,15 +64,17 @@ class Harness:
         self.database = tmp_path / "data" / "respite.sqlite3"
         self.nudges: list[Nudge] = []
         self.notices: list[str] = []
+        self.zone: list[tzinfo] = [LONDON]  # where the user is: set [0] to travel
         self.runtime = self.new_runtime()
 
     def new_runtime(self) -> Runtime:
+        zone = self.zone
         runtime = Runtime(
             config_path=self.settings,
             database_path=self.database,
             clock=self.clock,
             monotonic=self.mono,
-            zone=lambda: LONDON,
+            zone=lambda: zone[0],
         )
         runtime.nudged.connect(self.nudges.append)
         runtime.notice_posted.connect(self.notices.append)
@@ -274,6 +277,52 @@ def test_an_unreadable_calendar_keeps_the_logged_days_off_beside_the_readable_on
         assert [d["off"] for d in friday.logged(EventKind.CALENDAR_DAY_OFF)] == [True]
     finally:
         friday.stop()
+
+
+def test_flying_west_keeps_the_holiday_on_its_date_and_moves_floating_meetings(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Read in London on Thursday, then in New York: Friday's holiday is still Friday
+    (not Thursday from 19:00 London), and a meeting with no zone (the wall clock's 15:00)
+    is read again at 15:00 New York."""
+    thursday = FRIDAY - timedelta(days=1)
+    floating = (
+        "BEGIN:VEVENT\r\nUID:f\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261127T150000\r\n"
+        "DTEND:20261127T153000\r\nSUMMARY:Wall clock\r\nEND:VEVENT\r\nEND:VCALENDAR"
+    )
+    trip = Harness(
+        tmp_path,
+        start=datetime.combine(thursday, time(9, 0), tzinfo=LONDON),
+        ics=ICS.replace("END:VCALENDAR", floating),
+    )
+    trip.start(qtbot)
+    try:
+        trip.run_until("10:00", thursday)
+        assert trip.runtime.engine.status().day_off_reason is None
+        wall_clock = [e.start for e in trip.runtime.calendar_events if e.start.minute == 0]
+        assert datetime(2026, 11, 27, 15, 0, tzinfo=UTC) in wall_clock
+        # Landed: 19:00 London is 14:00 on Thursday in New York, a workday there.
+        trip.zone[0] = NEW_YORK
+        trip.clock.set(datetime.combine(thursday, time(19, 0), tzinfo=LONDON))
+        trip.step()
+        trip.step()
+        status = trip.runtime.engine.status()
+        assert status.day_off_reason is None
+        assert trip.runtime.engine.schedule.days_off == {FRIDAY}
+        assert trip.logged(EventKind.CALENDAR_DAY_OFF) == []
+        qtbot.waitUntil(
+            lambda: any(
+                e.start == datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+                for e in trip.runtime.calendar_events
+            ),
+            timeout=10_000,
+        )
+        # Friday in New York is the holiday.
+        trip.clock.set(datetime.combine(FRIDAY, time(10, 0), tzinfo=NEW_YORK))
+        trip.step()
+        assert trip.runtime.engine.status().day_off_reason == "Holiday"
+    finally:
+        trip.stop()
 
 
 def test_a_meeting_outside_hours_is_flagged_once_and_logged_without_its_title(

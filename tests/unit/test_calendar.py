@@ -3,7 +3,7 @@ break held during a meeting and delivered right after it (fake clock)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,18 +100,60 @@ def test_all_day_events_with_a_marked_word_are_days_off() -> None:
         vevent("y", "DTSTART;VALUE=DATE:20261130\r\nSUMMARY:Bank holiday\r\n"),
     )
     events = parse_ics(data, now=NOW, zone=LONDON)
-    assert days_off(events, ("Holiday", "OOO"), LONDON) == {
+    assert days_off(events, ("Holiday", "OOO")) == {
         date(2026, 11, 24),
         date(2026, 11, 25),
         date(2026, 11, 30),
     }
     assert busy_at(events, at(date(2026, 11, 24), "10:00")) is None  # all-day is not a meeting
     # Each with the word that matched, as the settings spell it.
-    assert days_off_words(events, ("holiday", "OOO"), LONDON) == {
+    assert days_off_words(events, ("holiday", "OOO")) == {
         date(2026, 11, 24): "OOO",
         date(2026, 11, 25): "OOO",
         date(2026, 11, 30): "holiday",
     }
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize("read_in", [LONDON, NEW_YORK, TOKYO, UTC])
+def test_an_all_day_day_off_keeps_its_dates_in_any_zone(read_in: tzinfo) -> None:
+    """A holiday on Friday is Friday wherever the file was read and wherever the user is
+    now: all-day events are calendar dates, not instants of some zone."""
+    data = calendar(
+        vevent("h", "DTSTART;VALUE=DATE:20261127\r\nSUMMARY:Holiday\r\n"),
+        vevent(
+            "o",
+            "DTSTART;VALUE=DATE:20261130\r\nDTEND;VALUE=DATE:20261202\r\nSUMMARY:OOO\r\n",
+        ),
+        vevent("d", "DTSTART;VALUE=DATE:20261203\r\nDURATION:P1D\r\nSUMMARY:Vacation\r\n"),
+        meeting("m", "20261127T100000", "20261127T110000", "Holiday planning"),
+    )
+    events = parse_ics(data, now=datetime(2026, 11, 26, 12, tzinfo=LONDON), zone=read_in)
+    holiday = next(e for e in events if e.summary == "Holiday")
+    assert (holiday.first_day, holiday.last_day) == (date(2026, 11, 27), date(2026, 11, 27))
+    assert days_off_words(events, ("Holiday", "OOO", "Vacation")) == {
+        date(2026, 11, 27): "Holiday",
+        date(2026, 11, 30): "OOO",  # DTEND is the day after the last one
+        date(2026, 12, 1): "OOO",
+        date(2026, 12, 3): "Vacation",
+    }
+    planning = next(e for e in events if e.summary == "Holiday planning")
+    assert not planning.all_day and planning.first_day is None  # a timed event has no dates
+
+
+def test_a_years_long_all_day_event_counts_only_around_now() -> None:
+    data = calendar(
+        vevent(
+            "s",
+            "DTSTART;VALUE=DATE:20200101\r\nDTEND;VALUE=DATE:20400101\r\nSUMMARY:OOO\r\n",
+        )
+    )
+    (event,) = parse_ics(data, now=NOW, zone=LONDON)
+    off = days_off(events=[event], words=("OOO",))
+    assert MONDAY in off and len(off) < 30
 
 
 def test_a_day_off_in_the_schedule_has_no_windows() -> None:

@@ -7,7 +7,9 @@ around "now", so a calendar with years of history stays cheap.
 - A *busy* event is a timed (not all-day) event that is not marked free
   (TRANSP:TRANSPARENT) or cancelled; break nudges are held while one is on.
 - An all-day event whose title contains one of the configured words ("Holiday", "OOO")
-  makes that local date a day off (the engine's schedule then has no windows on it).
+  makes its dates days off (the engine's schedule then has no windows on them). Those are
+  calendar dates wherever the user is (a holiday on Friday is Friday in any zone), so
+  they are kept as dates, never as instants of the zone the file was read in.
 - A meeting outside work hours is a busy event that does not lie within one of that
   day's work windows. The engine gives a heads-up about today's (`heads_up_meetings`);
   the runtime logs each once it has begun (`meetings_to_record`) for the history.
@@ -62,11 +64,17 @@ class CalendarError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class CalEvent:
-    start: datetime  # aware, UTC; for an all-day event, local midnight
+    start: datetime  # aware, UTC; for an all-day event, midnight where it was read
     end: datetime
     summary: str
-    all_day: bool = False
     busy: bool = True
+    # An all-day event's dates (the last one included), the same in every zone.
+    first_day: date | None = None
+    last_day: date | None = None
+
+    @property
+    def all_day(self) -> bool:
+        return self.first_day is not None
 
     @property
     def is_meeting(self) -> bool:
@@ -107,11 +115,14 @@ def parse_ics(
         raise CalendarError(f"{source} could not be read: {_short(error, data)}.") from None
     _check_zones(calendar, source)
     start, end = now - LOOK_BACK, now + LOOK_AHEAD
+    # All-day dates are kept within the window (a day's slack for the zones): a years-long
+    # "OOO" event says nothing beyond it.
+    dates = (start.date() - timedelta(days=1), end.date() + timedelta(days=1))
     events: list[CalEvent] = []
     try:
         query: Any = recurring_ical_events.of(calendar)
         for component in query.between(start, end):
-            events.append(_event(component, zone))
+            events.append(_event(component, zone, dates))
             if len(events) > MAX_EVENTS:
                 raise CalendarError(
                     f"{source} has more than {MAX_EVENTS} events in three weeks; "
@@ -197,7 +208,7 @@ def _short(error: Exception, data: bytes = b"") -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _event(component: Any, zone: tzinfo) -> CalEvent:
+def _event(component: Any, zone: tzinfo, dates: tuple[date, date]) -> CalEvent:
     dtstart = component.get("DTSTART")
     if dtstart is None:
         raise ValueError("an event has no DTSTART")
@@ -215,13 +226,22 @@ def _event(component: Any, zone: tzinfo) -> CalEvent:
     start_utc, end_utc = _as_utc(begin, zone), _as_utc(finish, zone)
     if end_utc < start_utc:
         end_utc = start_utc
+    first_day = last_day = None
+    if all_day:  # DTEND is the day after the last one
+        first_day = max(_date(begin), dates[0])
+        last_day = min(max(_date(begin), _date(finish) - timedelta(days=1)), dates[1])
     return CalEvent(
         start=start_utc,
         end=end_utc,
         summary=str(component.get("SUMMARY", "")).strip()[:200],
-        all_day=all_day,
         busy=not (transparent or cancelled),
+        first_day=first_day,
+        last_day=last_day,
     )
+
+
+def _date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def busy_at(events: Iterable[CalEvent], now: datetime) -> CalEvent | None:
@@ -235,29 +255,27 @@ def meeting_hold(events: Iterable[CalEvent], now: datetime) -> str | None:
     return "meeting" if busy_at(events, now) is not None else None
 
 
-def days_off(events: Iterable[CalEvent], words: Sequence[str], zone: tzinfo) -> set[date]:
-    """Local dates covered by an all-day event whose title contains one of `words`."""
-    return set(days_off_words(events, words, zone))
+def days_off(events: Iterable[CalEvent], words: Sequence[str]) -> set[date]:
+    """The dates of all-day events whose title contains one of `words` (calendar dates:
+    the same wherever the user is)."""
+    return set(days_off_words(events, words))
 
 
-def days_off_words(
-    events: Iterable[CalEvent], words: Sequence[str], zone: tzinfo
-) -> dict[date, str]:
+def days_off_words(events: Iterable[CalEvent], words: Sequence[str]) -> dict[date, str]:
     """`days_off`, each with the word that made it one (as the settings spell it)."""
     wanted = [(w.casefold(), w.strip()) for w in words if w.strip()]
     result: dict[date, str] = {}
     for event in events:
+        if event.first_day is None or event.last_day is None:
+            continue
         title = event.summary.casefold()
         word = next((shown for lowered, shown in wanted if lowered in title), None)
-        if not event.all_day or word is None:
+        if word is None:
             continue
-        day = first = event.start.astimezone(zone).date()
-        last = event.end.astimezone(zone).date()
-        while day < last or day == first:
+        day = event.first_day
+        while day <= event.last_day:
             result.setdefault(day, word)
             day += timedelta(days=1)
-            if len(result) > 400:
-                break
     return result
 
 
