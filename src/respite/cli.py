@@ -558,7 +558,8 @@ def _cmd_history(args: argparse.Namespace, config: Path | None, out: TextIO) -> 
         events = event_log.events(lo, hi)
         spans = event_log.spans(lo, hi)
     # Days the calendar made days off count as days off, as they did on the day.
-    schedule = WorkSchedule(local.settings.work_hours, local.zone, calendar_days_off(events))
+    days_off = calendar_days_off(events, schedule, lambda _start, _end: spans)
+    schedule = WorkSchedule(local.settings.work_hours, local.zone, days_off)
     previous = summarize_week(previous_start, schedule, local.settings, events, spans, now)
     week = summarize_week(
         week_start, schedule, local.settings, events, spans, now, previous=previous
@@ -707,12 +708,15 @@ class PrivateLogFile(logging.FileHandler):
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
     def emit(self, record: logging.LogRecord) -> None:
-        super().emit(record)  # called with the handler's lock held
-        if self.stream is not None and self.stream.tell() >= self.max_bytes:
-            try:
+        # Called with the handler's lock held. Whatever fails here (a full disk makes the
+        # reopen after a roll-over and even tell() raise) goes to handleError, as in
+        # every logging handler: the code that logged must carry on.
+        try:
+            super().emit(record)
+            if self.stream is not None and self.stream.tell() >= self.max_bytes:
                 self._roll_over()
-            except OSError:
-                self.handleError(record)
+        except Exception:
+            self.handleError(record)
 
     def _roll_over(self) -> None:
         self.stream.close()

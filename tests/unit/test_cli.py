@@ -8,6 +8,7 @@ talk to a running app are covered by tests/gui/test_headless_app.py.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import logging
@@ -563,3 +564,35 @@ def test_the_log_file_rolls_over_and_stays_private(tmp_path: Path) -> None:
     # The newest lines, oldest first, none missing in between; the rest were dropped.
     assert kept == list(range(kept[0], 100))
     assert 0 < kept[0] < 100 - 2 * (1000 // 60)
+
+
+class _FullDisk(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def tell(self) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_never_breaks_the_code_that_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging, "raiseExceptions", False)  # no report on stderr here
+    handler = cli.PrivateLogFile(tmp_path / "respite.log", max_bytes=1000, backups=2)
+    logger = logging.getLogger("respite.test-full-disk")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        handler.stream.close()
+        handler.stream = _FullDisk()
+        logger.error("while the disk is full")  # must not raise
+        handler.stream = None  # as a failed roll-over leaves it: the reopen fails too
+        monkeypatch.setattr(handler, "_open", _FullDisk().flush)
+        logger.error("still full")
+    finally:
+        logger.removeHandler(handler)
+        handler.stream = None
+        handler.close()
