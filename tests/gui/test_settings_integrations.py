@@ -478,6 +478,38 @@ def test_removing_a_hook(qtbot: Any, window: SettingsWindow, runtime: Runtime) -
         assert comment in text
 
 
+UNUSABLE_HOOK = """
+# Not ready yet.
+[[hooks]]
+name = "Lamp"
+on = ["lunch"]  # no such event: to fix
+command = ["lamp", "on"]
+"""
+
+
+def test_a_hook_respite_cannot_use_survives_an_apply(
+    qtbot: Any, window: SettingsWindow, runtime: Runtime
+) -> None:
+    token = 'token_secret = "status-token"\n'
+    write_externally(runtime, HAND_WRITTEN.replace(token, token + UNUSABLE_HOOK))  # rejected
+    assert [h.name for h in window.hooks.values()] == ["Team status"]  # it can't be shown
+    window.calendars.tree.setCurrentItem(window.calendars.tree.topLevelItem(1))
+    click(qtbot, window.calendars.remove_button)  # Family goes
+    click(qtbot, window.apply_button)
+
+    text = file_text(runtime)
+    assert "Family" not in text and "# shared with Sam" not in text
+    assert token + UNUSABLE_HOOK + "\n[interface]\n" in text
+    assert [c.name for c in on_disk_settings(runtime).calendars] == ["Work"]
+    assert "not in use yet" in window.message.text()  # the file still holds the bad hook
+
+
+def on_disk_settings(runtime: Runtime) -> Any:
+    from respite.storage.settings_store import load_settings
+
+    return load_settings(runtime.settings_path, runtime.clock.now()).settings
+
+
 def _duplicate_name(qtbot: Any, dialog: CalendarDialog) -> None:
     type_into(qtbot, dialog.name, "Family")
     type_into(qtbot, dialog.path, "~/other.ics")

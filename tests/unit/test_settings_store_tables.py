@@ -179,3 +179,99 @@ def test_a_fresh_file_holds_every_array_of_tables(tmp_path: Path, before: bytes 
     assert text.startswith("# Respite settings.")
     headers = [line for line in text.splitlines() if line.startswith("[[")]
     assert headers == ["[[reminders]]", "[[calendars]]", "[[calendars]]", "[[hooks]]"]
+
+
+WITH_UNUSABLE = """\
+[interface]
+sound = true
+
+[[hooks]]
+name = "Team"
+on = ["start_of_day", "lunch"]   # typo'd event: fix later
+url = "https://hooks.example.org/x"
+
+[[calendars]]
+name = "Work"
+path = "~/work.ics"
+
+# half done: both a path and a secret
+[[calendars]]
+name = "Club"
+path = "~/club.ics"
+secret = "calendar-club"
+
+[[calendars]]
+name = "Family"
+path = "~/family.ics"
+"""
+
+
+def read_with_problems(path: Path) -> tuple[Settings, list[str]]:
+    result = load_settings(path, NOW)
+    assert result.notices == []
+    return result.settings, [problem.key for problem in result.problems]
+
+
+def test_tables_respite_cannot_use_stay_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(WITH_UNUSABLE, encoding="utf-8")
+    settings, problems = read_with_problems(path)
+    assert problems == ["calendars[1]", "hooks[0].on"]
+    assert [c.name for c in settings.calendars] == ["Work", "Family"] and settings.hooks == ()
+
+    quiet = replace(settings, interface=replace(settings.interface, sound=False))
+    save_settings(path, quiet, now=NOW)
+
+    assert path.read_text(encoding="utf-8") == WITH_UNUSABLE.replace("true", "false", 1)
+    assert read_with_problems(path) == (quiet, problems)
+
+
+def test_removing_a_table_keeps_an_unusable_one_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(WITH_UNUSABLE, encoding="utf-8")
+    settings, _ = read_with_problems(path)
+    work, _family = settings.calendars
+    fewer = replace(settings, calendars=(work,), hooks=(Hook("Lamp", ("pause",), command=("x",)),))
+    save_settings(path, fewer, now=NOW)
+
+    text = path.read_text(encoding="utf-8")
+    assert "Family" not in text  # removed in the window: removed from the file
+    assert (
+        'path = "~/work.ics"\n\n# half done: both a path and a secret\n[[calendars]]\n'
+        'name = "Club"\npath = "~/club.ics"\nsecret = "calendar-club"\n'
+    ) in text
+    assert '# typo\'d event: fix later\nurl = "https://hooks.example.org/x"\n\n[[hooks]]\n' in text
+    assert read_with_problems(path) == (fewer, ["calendars[1]", "hooks[0].on"])
+
+
+def test_a_repeated_calendar_name_never_comes_into_use_unasked(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        '[[calendars]]\nname = "Work"\npath = "~/a.ics"\n\n'
+        '[[calendars]]\nname = "Work"  # a copy\npath = "~/b.ics"\n',
+        encoding="utf-8",
+    )
+    settings, problems = read_with_problems(path)
+    assert problems == ["calendars[1].name"]
+    (work,) = settings.calendars
+    # Renamed, the first no longer hides the copy; keeping the copy would add a calendar
+    # nobody chose, so it goes (as every unusable table did before).
+    renamed = replace(settings, calendars=(replace(work, name="Job"),))
+    save_settings(path, renamed, now=NOW)
+    assert read_with_problems(path) == (renamed, [])
+    assert path.read_text(encoding="utf-8").startswith('[[calendars]]\nname = "Job"\n')
+
+
+def test_an_unusable_inline_table_stays_when_the_array_grows(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        'hooks = [{name = "A", on = ["pause"], command = ["a"]},'
+        ' {name = "Bad", on = ["lunch"], command = ["b"]}]\n',
+        encoding="utf-8",
+    )
+    settings, problems = read_with_problems(path)
+    assert problems == ["hooks[1].on"]
+    more = replace(settings, hooks=(*settings.hooks, Hook("C", ("resume",), command=("c",))))
+    save_settings(path, more, now=NOW)
+    assert read_with_problems(path) == (more, problems)
+    assert '[[hooks]]\nname = "Bad"\non = ["lunch"]\ncommand = ["b"]\n' in path.read_text()

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import tomllib
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -185,7 +185,10 @@ def _merge(
     # Keys Respite writes only when needed (reminders, a reminder's message) go when
     # unneeded; keys Respite does not know stay for the user to see in `config check`.
     for key in [k for k in old if k in KNOWN_KEYS.get(table, frozenset()) and k not in new]:
-        del old[key]
+        if table == "" and key in _ITEM_DEFAULTS:
+            _merge_tables(old, key, [])  # keeps the tables Respite could not use
+        else:
+            del old[key]
 
 
 _ABSENT: Any = object()
@@ -232,30 +235,41 @@ def _differences(key: str, value: Any, default: Any) -> Any:
 def _merge_tables(document: MutableMapping[str, Any], key: str, wanted: list[Any]) -> None:
     """Update an array of tables item by item, so each table the user wrote keeps its
     comments: a table is matched by its name, and only added, removed or reordered
-    tables change the array itself."""
+    tables change the array itself.
+
+    A table Respite leaves out when it reads the file (it fails validation) is in no
+    Settings, so nothing in `wanted` comes from it: it stays as the user wrote it, after
+    the table it followed, for them to fix; removing it is theirs to do.
+    """
     current = document[key]
     defaults, table = _ITEM_DEFAULTS[key], f"{key}[]"
-    if not isinstance(current, tomlkit.items.AoT):  # e.g. an inline array of inline tables
-        if (
-            isinstance(current, list)
-            and len(current) == len(wanted)
-            and all(isinstance(item, MutableMapping) for item in current)
-        ):
-            for item, values in zip(current, wanted, strict=True):
-                _merge(item, values, defaults, table)
-        else:
+    if not isinstance(current, list):  # a plain value where the array belongs
+        if wanted:
             del document[key]
             document[key] = _tables_item(wanted)
-        return
+        return  # else it stays, meaning nothing, as the user wrote it
     old = list(current)
+    unused = _unused(key, old)
+    if not isinstance(current, tomlkit.items.AoT):  # e.g. inline tables in an array
+        usable = [item for item, left_out in zip(old, unused, strict=True) if not left_out]
+        if len(usable) == len(wanted) and all(isinstance(i, MutableMapping) for i in usable):
+            for item, values in zip(usable, wanted, strict=True):
+                _merge(item, values, defaults, table)
+            return
+        # Tables added or removed: written as [[key]] tables from now on.
+        if any(not isinstance(item, Mapping) for item in old):
+            log.warning("dropping a value in %s that is not a table", key)
+        old = [_table(_plain(item)) for item in old if isinstance(item, Mapping)]
+        unused = _unused(key, old)
+    usable = [t for t, left_out in zip(old, unused, strict=True) if not left_out]
     matches: list[Any] = []
     for values in wanted:
         name = values.get("name")
-        found = (t for t in old if _plain(t.get("name")) == name and not _among(t, matches))
+        found = (t for t in usable if _plain(t.get("name")) == name and not _among(t, matches))
         matches.append(next(found, None))
     for index, match in enumerate(matches):  # a renamed table is the one in its place
-        if match is None and index < len(old) and not _among(old[index], matches):
-            matches[index] = old[index]
+        if match is None and index < len(usable) and not _among(usable[index], matches):
+            matches[index] = usable[index]
     tables: list[tomlkit.items.Table] = []
     for values, match in zip(wanted, matches, strict=True):
         if match is None:
@@ -263,8 +277,56 @@ def _merge_tables(document: MutableMapping[str, Any], key: str, wanted: list[Any
         else:
             _merge(match, values, defaults, table)
             tables.append(match)
-    if len(tables) != len(old) or not all(map(operator.is_, tables, old)):
-        _replace_tables(current, tables)
+    tables = _with_unused(key, old, unused, tables)
+    if isinstance(current, tomlkit.items.AoT) and tables:
+        if len(tables) != len(old) or not all(map(operator.is_, tables, old)):
+            _replace_tables(current, tables)
+    else:
+        del document[key]  # added again at the end, where it can't swallow plain keys
+        if tables:
+            document[key] = _tables_item(tables)
+
+
+def _unused(key: str, tables: list[Any]) -> list[bool]:
+    """Which items of the array `key` Respite leaves out when it reads them. Each is read
+    after those before it, as the file is: a calendar whose name an earlier one has is
+    left out too."""
+    items = [_plain(t) for t in tables]
+    flags: list[bool] = []
+    used = 0
+    for end in range(1, len(items) + 1):
+        read, _ = parse_settings({key: items[:end]}, "")
+        now_used = len(getattr(read, key))
+        flags.append(now_used == used)
+        used = now_used
+    return flags
+
+
+def _with_unused(
+    key: str, old: list[Any], unused: list[bool], tables: list[tomlkit.items.Table]
+) -> list[tomlkit.items.Table]:
+    """`tables` with the old tables Respite left out put back, each after the table it
+    followed (or first). One that the new neighbours would bring into use (a repeated
+    calendar name whose first holder went) is dropped instead: nobody chose it."""
+    kept = [t for t, left_out in zip(old, unused, strict=True) if left_out]
+    while True:
+        leading: list[Any] = []
+        following: dict[int, list[Any]] = {}
+        previous: Any = None
+        for t in old:
+            if _among(t, kept):
+                (leading if previous is None else following[id(previous)]).append(t)
+            elif _among(t, tables):
+                previous = t
+                following[id(t)] = []
+        result = leading + [x for t in tables for x in (t, *following.get(id(t), []))]
+        read = _unused(key, result)
+        brought_in = [t for t, left_out in zip(result, read, strict=True) if not left_out]
+        dropped = [t for t in kept if _among(t, brought_in)]
+        if not dropped:
+            return result
+        log.info("dropping %d [[%s]] table(s) that would now come into use", len(dropped), key)
+        kept = [t for t in kept if not _among(t, dropped)]
 
 
 def _among(table: Any, tables: list[Any]) -> bool:
@@ -319,10 +381,10 @@ def _table(values: Mapping[str, Any]) -> tomlkit.items.Table:
     return table
 
 
-def _tables_item(tables: list[dict[str, Any]]) -> tomlkit.items.AoT:
+def _tables_item(tables: Sequence[Mapping[str, Any]]) -> tomlkit.items.AoT:
     array = tomlkit.aot()
     for values in tables:
-        array.append(_table(values))
+        array.append(values if isinstance(values, tomlkit.items.Table) else _table(values))
     return array
 
 
