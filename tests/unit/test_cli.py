@@ -456,6 +456,21 @@ def test_history_counts_calendar_days_off_and_meetings_outside_hours(
     assert data["days"][4]["planned_minutes"] == 0
 
 
+def test_history_keeps_the_hours_of_a_day_said_off_after_work_began(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The calendar said at 10:10 that Monday was a holiday, after a morning's work: as
+    # the engine counted it, that work was in hours (not after hours).
+    a_morning()
+    seed([event(EventKind.CALENDAR_DAY_OFF, at("10:10"), day="2026-11-23", off=True)])
+
+    code, out, _ = run(capsys, "history", "--week", "2026-W48", "--format", "json")
+    assert code == 0
+    monday = json.loads(out)["days"][0]
+    assert (monday["planned_minutes"], monday["in_hours_minutes"]) == (465, 58)
+    assert monday["after_hours_minutes"] == 0
+
+
 def test_history_of_another_week_is_empty_but_fine(capsys: pytest.CaptureFixture[str]) -> None:
     a_morning()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time as wallclock
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -655,21 +655,42 @@ def test_in_plus_outside_hours_is_the_days_activity(
 # ----- what the calendar left in the log ---------------------------------------------
 
 
+def spans_from(spans: Sequence[ActiveSpan]) -> Callable[[datetime, datetime], list[ActiveSpan]]:
+    """A log's `spans(start, end)` over `spans`."""
+    return lambda start, end: [s for s in spans if s.end > start and s.start < end]
+
+
+def day_off(moment: datetime, day: date, *, off: bool = True) -> Event:
+    return ev(EventKind.CALENDAR_DAY_OFF, moment, day=day.isoformat(), off=off, word="Holiday")
+
+
 def test_calendar_days_off_follow_the_last_word_on_each_day() -> None:
     events = [
-        ev(EventKind.CALENDAR_DAY_OFF, at(FRI, "00:00"), day=FRI.isoformat(), off=True),
-        ev(EventKind.CALENDAR_DAY_OFF, at(WED, "09:00"), day=WED.isoformat(), off=True),
-        ev(EventKind.CALENDAR_DAY_OFF, at(WED, "11:00"), day=WED.isoformat(), off=False),
+        day_off(at(FRI, "00:00"), FRI),
+        day_off(at(WED, "08:00"), WED),
+        day_off(at(WED, "08:30"), WED, off=False),
         ev(EventKind.CALENDAR_DAY_OFF, at(THU, "08:00"), day="not a date", off=True),
         nudge(at(MON, "09:58")),
     ]
-    assert calendar_days_off(reversed(events)) == frozenset({FRI})
+    days = calendar_days_off(reversed(events), schedule_for(OFFICE), spans_from(SEEDED_SPANS))
+    assert days == frozenset({FRI})
+
+
+def thursday_off_at(hhmm: str, spans: Sequence[ActiveSpan] = SEEDED_SPANS) -> DaySummary:
+    """Thursday in the seeded week, the calendar having said at `hhmm` that it's off."""
+    plain = schedule_for(OFFICE)
+    days_off = calendar_days_off([day_off(at(THU, hhmm), THU)], plain, spans_from(spans))
+    schedule = WorkSchedule(OFFICE.work_hours, LONDON, days_off)
+    return summarize_week(MON, schedule, OFFICE, SEEDED_EVENTS, spans, AFTER_WEEK).days[3]
 
 
 def test_a_calendar_day_off_is_a_day_off_in_the_history() -> None:
-    # Thursday was a holiday by the calendar: its 205 active minutes are day-off time,
-    # with no planned hours and no "ended on time" verdict.
-    schedule = WorkSchedule(OFFICE.work_hours, LONDON, frozenset({THU}))
+    # Thursday was a holiday by the calendar, known before work began: its 235 active
+    # minutes are day-off time, with no planned hours and no "ended on time" verdict.
+    schedule = schedule_for(OFFICE)
+    days_off = calendar_days_off([day_off(at(THU, "07:00"), THU)], schedule, spans_from([]))
+    assert days_off == frozenset({THU})
+    schedule = WorkSchedule(OFFICE.work_hours, LONDON, days_off)
     week = summarize_week(MON, schedule, OFFICE, SEEDED_EVENTS, SEEDED_SPANS, AFTER_WEEK)
     thursday = week.days[3]
     assert not thursday.is_workday
@@ -678,6 +699,19 @@ def test_a_calendar_day_off_is_a_day_off_in_the_history() -> None:
     assert thursday.ended_on_time is None
     assert week.planned_seconds == 4 * OFFICE_DAY
     assert week.days_with_verdict == seeded_week().days_with_verdict - 1
+
+
+def test_a_day_off_said_after_work_began_keeps_the_days_hours() -> None:
+    # The calendar said so at 11:00, after 115 minutes of work in Thursday's hours: as
+    # the engine counted it, the morning was work (not 205 minutes after hours).
+    thursday = thursday_off_at("11:00")
+    assert thursday.is_workday and thursday.planned_seconds == OFFICE_DAY
+    assert (thursday.active_in_hours, thursday.active_outside_hours) == (205 * M, 30 * M)
+    # Said in the first moments after Respite started, late, on a holiday: a day off.
+    late = [span(THU, "09:30", "12:00")]
+    assert not thursday_off_at("09:30:40", late).is_workday
+    # Said when the shift began (Respite running since before): a day off too.
+    assert not thursday_off_at("09:00").is_workday
 
 
 def meeting_outside(start: datetime, minutes: int = 60) -> Event:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -46,6 +46,9 @@ _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
 # After-hours time and the "ended on time" verdict run until this local hour.
 ROLLOVER_HOUR = 4
+# Work in a day's hours before the calendar said it was a day off that the history lets
+# pass: the calendar is read (and the day noted) in the first moments after a start.
+DAY_OFF_UNNOTICED = timedelta(minutes=2)
 _BREAK_NUDGES = frozenset({"short_break", "long_break"})
 _AFTER_HOURS_NUDGES = frozenset({"after_hours", "day_off"})
 
@@ -204,23 +207,51 @@ def _seconds(delta: timedelta) -> float:
     return delta.total_seconds()
 
 
-def calendar_days_off(events: Iterable[Event]) -> frozenset[date]:
-    """The dates the calendar made days off, as the log remembers them (for each date the
-    latest word counts: the calendar may have taken a day off back)."""
+def calendar_days_off(
+    events: Iterable[Event],
+    schedule: WorkSchedule,
+    spans_between: Callable[[datetime, datetime], Iterable[ActiveSpan]],
+) -> frozenset[date]:
+    """The dates the calendar made days off, as the log remembers them, for the history.
+
+    For each date the latest word counts (the calendar may have taken a day off back).
+    As the engine counts day-off time only from when the calendar said so, a date counts
+    as a day off here only if it was said before any work in that day's hours (`schedule`
+    is the plain one, without days off): before its first shift began, or before
+    DAY_OFF_UNNOTICED of work in its windows (Respite reads the calendar in the first
+    moments after it starts). Said later, the day keeps its hours, so the morning's work
+    stays work. `spans_between(start, end)` gives the activity to judge that by; it is
+    asked only about dates said off after their first shift began.
+    """
     latest: dict[str, tuple[datetime, bool]] = {}
     for event in events:
         if event.kind is EventKind.CALENDAR_DAY_OFF:
-            day = str(event.data.get("day"))
-            if day not in latest or latest[day][0] <= event.at:
-                latest[day] = (event.at, bool(event.data.get("off", True)))
+            key = str(event.data.get("day"))
+            if key not in latest or latest[key][0] <= event.at:
+                latest[key] = (event.at, bool(event.data.get("off", True)))
     result = set()
-    for day, (_, off) in latest.items():
-        if off:
-            try:
-                result.add(date.fromisoformat(day))
-            except ValueError:
-                continue
+    for key, (said, off) in latest.items():
+        try:
+            day = date.fromisoformat(key)
+        except ValueError:
+            continue
+        if off and not _worked_before(day, said, schedule, spans_between):
+            result.add(day)
     return frozenset(result)
+
+
+def _worked_before(
+    day: date,
+    said: datetime,
+    schedule: WorkSchedule,
+    spans_between: Callable[[datetime, datetime], Iterable[ActiveSpan]],
+) -> bool:
+    """Whether there was DAY_OFF_UNNOTICED of work in `day`'s hours before `said`."""
+    windows = [(w.start, min(w.end, said)) for w in schedule.windows_on(day) if w.start < said]
+    if not windows:
+        return False
+    active = _union((span.start, span.end) for span in spans_between(windows[0][0], said))
+    return _overlap(active, windows) >= DAY_OFF_UNNOTICED
 
 
 def history_range(first: date, last: date, schedule: WorkSchedule) -> tuple[datetime, datetime]:

@@ -96,7 +96,8 @@ def load_week(
     lo, hi = history_range(previous_start, week_start + 6 * _DAY, plain)
     # The calendar's days off, as far back as streaks may look (one indexed query).
     oldest = plain.at_local(min(previous_start, today) - timedelta(days=STREAK_LOOKBACK_DAYS))
-    days_off = calendar_days_off(log.events(oldest, hi, {EventKind.CALENDAR_DAY_OFF}))
+    marks = log.events(oldest, hi, {EventKind.CALENDAR_DAY_OFF})
+    days_off = calendar_days_off(marks, plain, log.spans)
     schedule = WorkSchedule(settings.work_hours, zone, days_off)
     events = log.events(lo, hi)
     spans = log.spans(lo, hi)
