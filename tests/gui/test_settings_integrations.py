@@ -14,6 +14,7 @@ from typing import Any
 
 import keyring
 import pytest
+from keyring.errors import KeyringLocked
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -27,7 +28,9 @@ from PySide6.QtWidgets import (
 from respite.core.settings import CalendarSource
 from respite.runtime import Runtime
 from respite.storage import secrets
+from respite.storage.settings_save import SettingsWriteError
 from respite.ui import settings_integrations
+from respite.ui import settings_window as settings_window_module
 from respite.ui.settings_integrations import CalendarDialog, EntryDialog, EntryList, HookDialog
 from respite.ui.settings_window import SettingsWindow
 from tests.gui import test_settings_window as window_tests
@@ -702,6 +705,107 @@ def test_a_keyring_that_refuses_saves_nothing(
     assert file_text(runtime) == HAND_WRITTEN
     assert window.is_dirty()  # the edit is still there to try again
     secret_values_nowhere(tmp_path, "team-77")
+
+
+OLD_ADDRESS = "https://cal.example.org/old-31.ics"
+NEW_ADDRESS = "https://cal.example.org/new-47.ics"
+
+
+def type_a_new_address_and_token(qtbot: Any, window: SettingsWindow) -> None:
+    """Two secrets to store on Apply: calendar-work (replacing OLD_ADDRESS), then
+    status-token (new)."""
+    dialog = open_edit(qtbot, window.calendars, 0)
+    type_into(qtbot, dialog.address.value, NEW_ADDRESS)
+    ok(qtbot, dialog)
+    dialog = open_edit(qtbot, window.hooks, 0)
+    type_into(qtbot, dialog.token.value, TOKEN)
+    ok(qtbot, dialog)
+    assert list(window.calendars.pending_secrets()) == ["calendar-work"]
+    assert list(window.hooks.pending_secrets()) == ["status-token"]
+
+
+def refusing(backend: MemoryKeyring, *names: str) -> Callable[..., None]:
+    """backend.set_password that refuses `names` (every name when none is given)."""
+    store = backend.set_password
+
+    def set_password(service: str, name: str, value: str) -> None:
+        if not names or name in names:
+            raise KeyringLocked("refused")
+        store(service, name, value)
+
+    return set_password
+
+
+def test_a_secret_that_cannot_be_stored_puts_back_those_stored_before_it(
+    qtbot: Any,
+    window: SettingsWindow,
+    runtime: Runtime,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keyring_in_memory.set_password("respite", "calendar-work", OLD_ADDRESS)
+    type_a_new_address_and_token(qtbot, window)
+    monkeypatch.setattr(
+        keyring_in_memory, "set_password", refusing(keyring_in_memory, "status-token")
+    )
+    click(qtbot, window.apply_button)
+
+    assert window.message.text().startswith("Nothing was saved: ")
+    assert keyring_in_memory.store == {("respite", "calendar-work"): OLD_ADDRESS}
+    assert file_text(runtime) == HAND_WRITTEN
+    assert window.is_dirty()
+
+
+def test_a_file_that_cannot_be_saved_puts_the_secrets_back(
+    qtbot: Any,
+    window: SettingsWindow,
+    runtime: Runtime,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keyring_in_memory.set_password("respite", "calendar-work", OLD_ADDRESS)
+    type_a_new_address_and_token(qtbot, window)
+    monkeypatch.setattr(settings_window_module, "save_settings", disk_full)
+    click(qtbot, window.apply_button)
+
+    message = window.message.text()
+    assert message.startswith("Could not save settings to x: disk full.")
+    assert "The keyring was left as it was." in message
+    assert keyring_in_memory.store == {("respite", "calendar-work"): OLD_ADDRESS}
+    assert window.is_dirty()
+
+
+def test_secrets_that_cannot_be_put_back_are_named(
+    qtbot: Any,
+    window: SettingsWindow,
+    runtime: Runtime,
+    keyring_in_memory: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keyring_in_memory.set_password("respite", "calendar-work", OLD_ADDRESS)
+    type_a_new_address_and_token(qtbot, window)
+
+    def locked_then_disk_full(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(keyring_in_memory, "set_password", refusing(keyring_in_memory))
+        monkeypatch.setattr(keyring_in_memory, "delete_password", refusing(keyring_in_memory))
+        disk_full()
+
+    monkeypatch.setattr(settings_window_module, "save_settings", locked_then_disk_full)
+    click(qtbot, window.apply_button)
+
+    message = window.message.text()
+    assert message.startswith("Could not save settings to x: disk full.")
+    assert "'calendar-work' and 'status-token'" in message
+    assert "could not be put back" in message
+    assert NEW_ADDRESS not in message and TOKEN not in message
+    assert keyring_in_memory.store == {
+        ("respite", "calendar-work"): NEW_ADDRESS,
+        ("respite", "status-token"): TOKEN,
+    }
+
+
+def disk_full(*args: Any, **kwargs: Any) -> None:
+    raise SettingsWriteError("Could not save settings to x: disk full. The file was not changed.")
 
 
 # --------------------------------------------------------------------------- keyboard

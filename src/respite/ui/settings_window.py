@@ -140,6 +140,63 @@ def _default_calendar_table() -> dict[str, Any]:
     return table
 
 
+class _SecretsNotStored(Exception):
+    """The typed secrets could not all be stored; the message says what the keyring holds."""
+
+
+def _store_secrets(pending: Mapping[str, str]) -> dict[str, str | None]:
+    """Store the typed secrets and return what each held before (None: nothing), for
+    `_put_back`. If one fails, those stored are put back and _SecretsNotStored says so."""
+    from respite.storage import secrets
+
+    previous: dict[str, str | None] = {}
+    try:
+        before = {name: secrets.get_secret(name) for name in pending}
+        for name, value in pending.items():
+            previous[name] = before[name]  # noted first: a failed store may still write
+            secrets.set_secret(name, value)
+    except secrets.SecretError as error:
+        left = _put_back(previous)
+        if not left:
+            raise _SecretsNotStored(f"Nothing was saved: {error}") from None
+        raise _SecretsNotStored(
+            f"The settings file was not changed: {error}{_secrets_after_failure(previous, left)}"
+        ) from None
+    return previous
+
+
+def _put_back(previous: Mapping[str, str | None]) -> list[str]:
+    """Give each secret in `previous` its value before again (deleting those that had
+    none); the names the keyring refused, which still hold what was typed."""
+    from respite.storage import secrets
+
+    left: list[str] = []
+    for name, value in previous.items():
+        try:
+            if value is None:
+                secrets.delete_secret(name)
+            else:
+                secrets.set_secret(name, value)
+        except secrets.SecretError as error:
+            log.warning("could not put back the secret %r: %s", name, error)
+            left.append(name)
+    return left
+
+
+def _secrets_after_failure(previous: Mapping[str, str | None], left: list[str]) -> str:
+    """What the keyring holds after a failed Apply, to follow its error message."""
+    if not previous:
+        return ""
+    if not left:
+        return " The keyring was left as it was."
+    quoted = [repr(name) for name in left]
+    names = f"{', '.join(quoted[:-1])} and {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    return (
+        f" The keyring now holds what you typed for {names}: what it held before "
+        "could not be put back."
+    )
+
+
 class SettingsWindow(QDialog):
     """Edit every setting; OK applies and closes, Apply applies, Cancel discards.
 
@@ -275,18 +332,30 @@ class SettingsWindow(QDialog):
         if settings is None:
             return False
         before = self.runtime.settings
+        # The secrets first and the file last: a saved file naming a secret not stored yet
+        # would send the runtime after an address it can't read. Each secret's value before
+        # is read first, so when a later secret or the file can't be saved every secret
+        # stored is put back (or deleted) and "nothing was saved" stays true; only when
+        # the keyring refuses that too does the message name the secrets it now holds.
+        # Restoring beats naming alone: a replaced address may be one a calendar or hook
+        # in use needs.
         pending = self._pending_secrets()
-        if (trouble := self._store_secrets(pending)) is not None:
-            self._say(trouble, error=True)
+        try:
+            previous = _store_secrets(pending)
+        except _SecretsNotStored as trouble:
+            self._say(str(trouble), error=True)
             return False
         self._rejected_while_applying = []
         self._applying = True
         try:
             try:
                 save_settings(self.runtime.settings_path, settings, now=self._now())
-            except (SettingsWriteError, ValueError) as error:
+            except BaseException as error:
+                left = _put_back(previous)
+                if not isinstance(error, SettingsWriteError | ValueError):
+                    raise
                 log.warning("settings not saved: %s", error)
-                self._say(str(error), error=True)
+                self._say(f"{error}{_secrets_after_failure(previous, left)}", error=True)
                 return False
             self.runtime.reload_settings()
         finally:
@@ -309,18 +378,6 @@ class SettingsWindow(QDialog):
             self._say("Saved. Respite is using these settings now.")
         emit(self.applied, settings)
         return not trouble and not self._rejected_while_applying
-
-    @staticmethod
-    def _store_secrets(pending: Mapping[str, str]) -> str | None:
-        """Put the typed secrets in the keyring; why not (nothing saved) if that failed."""
-        from respite.storage import secrets
-
-        for name, value in pending.items():
-            try:
-                secrets.set_secret(name, value)
-            except secrets.SecretError as error:
-                return f"Nothing was saved: {error}"
-        return None
 
     @staticmethod
     def _forget_unused_secrets(before: Settings, after: Settings) -> None:
