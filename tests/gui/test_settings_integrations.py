@@ -34,7 +34,7 @@ from respite.ui import settings_window as settings_window_module
 from respite.ui.settings_integrations import CalendarDialog, EntryDialog, EntryList, HookDialog
 from respite.ui.settings_window import SettingsWindow
 from tests.gui import test_settings_window as window_tests
-from tests.gui.test_settings_window import click, on_disk, write_externally
+from tests.gui.test_settings_window import click, on_disk, set_value, write_externally
 from tests.loopback import Loopback, Route, loopback_server  # noqa: F401  (the loopback fixture)
 from tests.unit import test_secrets
 from tests.unit.test_secrets import LockedKeyring, MemoryKeyring
@@ -806,6 +806,42 @@ def test_secrets_that_cannot_be_put_back_are_named(
 
 def disk_full(*args: Any, **kwargs: Any) -> None:
     raise SettingsWriteError("Could not save settings to x: disk full. The file was not changed.")
+
+
+def test_keeping_my_edits_never_forgets_the_secret_of_an_entry_added_outside(
+    qtbot: Any,
+    window: SettingsWindow,
+    runtime: Runtime,
+    keyring_in_memory: MemoryKeyring,
+    loopback: Loopback,
+) -> None:
+    loopback.routes["/club.ics"] = Route(body=ICS)
+    # `respite secret set calendar-club`, and a [[calendars]] table added in an editor.
+    keyring_in_memory.set_password("respite", "calendar-club", loopback.url("/club.ics"))
+    set_value(window, "interface.sound", True)
+    family = 'path = "~/family.ics"  # shared with Sam\n'
+    club = '\n[[calendars]]\nname = "Club"\nsecret = "calendar-club"\n'
+    write_externally(runtime, HAND_WRITTEN.replace(family, family + club))
+    click(qtbot, window.banner.secondary)  # keep my edits
+    click(qtbot, window.apply_button)
+
+    assert runtime.settings.interface.sound
+    assert keyring_in_memory.store[("respite", "calendar-club")] == loopback.url("/club.ics")
+
+
+def test_a_secret_still_named_in_the_file_is_never_forgotten(
+    qtbot: Any, window: SettingsWindow, runtime: Runtime, keyring_in_memory: MemoryKeyring
+) -> None:
+    keyring_in_memory.set_password("respite", "calendar-work", OLD_ADDRESS)
+    family = 'path = "~/family.ics"  # shared with Sam\n'
+    unusable = '\n[[calendars]]\nname = "Office"\npath = "~/o.ics"\nsecret = "calendar-work"\n'
+    write_externally(runtime, HAND_WRITTEN.replace(family, family + unusable))  # rejected
+    window.calendars.tree.setCurrentItem(window.calendars.tree.topLevelItem(0))
+    click(qtbot, window.calendars.remove_button)  # Work goes; Office still names its secret
+    click(qtbot, window.apply_button)
+
+    assert unusable in file_text(runtime)
+    assert keyring_in_memory.store[("respite", "calendar-work")] == OLD_ADDRESS
 
 
 # --------------------------------------------------------------------------- keyboard

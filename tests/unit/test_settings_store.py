@@ -20,7 +20,12 @@ from respite.core.settings import BreakRule, Interface, Reminder, Settings, Snoo
 from respite.core.settings_parse import parse_window, settings_to_document
 from respite.storage import settings_save
 from respite.storage.settings_save import SettingsWriteError, save_settings
-from respite.storage.settings_store import SettingsLoad, check_settings_file, load_settings
+from respite.storage.settings_store import (
+    SettingsLoad,
+    check_settings_file,
+    load_settings,
+    secret_names_in_file,
+)
 
 NOW = datetime(2024, 5, 6, 14, 30, 15, tzinfo=UTC)  # 16:30:15 in Berlin (summer time)
 
@@ -630,3 +635,21 @@ def test_text_that_would_not_mean_the_settings_is_never_written(
     assert names(folder) == ([] if before is None else ["settings.toml"])  # none moved aside
     if before is not None:
         assert settings_file.read_bytes() == before
+
+
+def test_secret_names_in_file_include_tables_respite_cannot_use(settings_file: Path) -> None:
+    assert secret_names_in_file(settings_file) == frozenset()  # no file yet
+    settings_file.write_text(
+        '[[calendars]]\nname = "Work"\nsecret = "calendar-work"\n\n'
+        '[[calendars]]\nname = "Half done"\npath = "~/x.ics"\nsecret = "calendar-x"\n\n'
+        '[[hooks]]\nname = "Team"\non = ["lunch"]\nurl_secret = "hook-url"\n'
+        'token_secret = "hook-token"\n'
+    )
+    assert secret_names_in_file(settings_file) == {
+        "calendar-work",
+        "calendar-x",
+        "hook-url",
+        "hook-token",
+    }
+    settings_file.write_text("why = [broken\n")
+    assert secret_names_in_file(settings_file) is None  # nothing known to be unused

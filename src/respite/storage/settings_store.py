@@ -11,10 +11,11 @@ import logging
 import os
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from respite.core.settings import Settings
 from respite.core.settings_parse import (
@@ -28,6 +29,7 @@ __all__ = [
     "load_settings",
     "move_aside",
     "read_file",
+    "secret_names_in_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -161,3 +163,31 @@ def check_settings_file(path: Path) -> list[str]:
         ]
     _, problems = parse_settings(document, str(path))
     return [str(problem) for problem in problems]
+
+
+# The keys of a [[calendars]] or [[hooks]] table that name a secret in the keyring.
+_SECRET_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
+    "calendars": ("secret",),
+    "hooks": ("url_secret", "token_secret"),
+}
+
+
+def secret_names_in_file(path: Path) -> frozenset[str] | None:
+    """Every keyring name the file's [[calendars]] and [[hooks]] tables give, those Respite
+    can't use included; empty when there is no file, None when it can't be read as TOML
+    (then no secret can be known to be unused)."""
+    data, notice = read_file(path)
+    if notice is not None:
+        return None
+    if data is None:
+        return frozenset()
+    document, _ = _decode(data)
+    if document is None:
+        return None
+    names: set[str] = set()
+    for key, fields in _SECRET_KEYS.items():
+        tables = document.get(key)
+        for table in tables if isinstance(tables, list) else ():
+            if isinstance(table, Mapping):
+                names.update(v for f in fields if isinstance(v := table.get(f), str) and v)
+    return frozenset(names)

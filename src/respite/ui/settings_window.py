@@ -54,9 +54,11 @@ from respite.platform.autostart import Autostart
 from respite.qt import emit
 from respite.runtime import Runtime
 from respite.storage.settings_save import SettingsWriteError, save_settings
+from respite.storage.settings_store import secret_names_in_file
 from respite.ui.settings_cron import moment_text, preview_text
 from respite.ui.settings_integrations import (
     EntryList,
+    Value,
     calendars_list,
     event_label,
     hooks_list,
@@ -220,6 +222,7 @@ class SettingsWindow(QDialog):
         self._autostart = autostart
         self._now = now or runtime.clock.now
         self._baseline: Settings = runtime.settings
+        self._loaded_entries: tuple[Value, ...] = ()  # the lists as loaded, for Apply
         self._fields: dict[str, QWidget] = {}
         self._errors: dict[str, ErrorLabel] = {}
         self.problems: list[Problem] = []
@@ -332,6 +335,7 @@ class SettingsWindow(QDialog):
         if settings is None:
             return False
         before = self.runtime.settings
+        loaded = self._loaded_entries  # to tell which entries were removed here
         # The secrets first and the file last: a saved file naming a secret not stored yet
         # would send the runtime after an address it can't read. Each secret's value before
         # is read first, so when a later secret or the file can't be saved every secret
@@ -362,7 +366,7 @@ class SettingsWindow(QDialog):
             self._applying = False
         self._baseline = settings
         self._load(settings)  # as the file now says it: windows in order, lists tidied
-        self._forget_unused_secrets(before, settings)
+        self._forget_unused_secrets(loaded, settings)
         if pending and settings.calendars and self.runtime.calendar_sync is not None:
             self.runtime.calendar_sync.refresh(force=True)  # a new address: fetch it now
         trouble: list[str] = []
@@ -379,13 +383,19 @@ class SettingsWindow(QDialog):
         emit(self.applied, settings)
         return not trouble and not self._rejected_while_applying
 
-    @staticmethod
-    def _forget_unused_secrets(before: Settings, after: Settings) -> None:
-        """Remove from the keyring the secrets only removed calendars and hooks used."""
+    def _forget_unused_secrets(self, loaded: tuple[Value, ...], after: Settings) -> None:
+        """Remove from the keyring the secrets only entries removed in this window used:
+        names the lists were loaded with that neither the saved settings nor any table
+        left in the file (one Respite can't use included) give. An entry added outside
+        the window, say before "Keep my edits", was never loaded, so its secret stays."""
         from respite.storage import secrets
 
-        used = {n for value in (*after.calendars, *after.hooks) for n in secret_names(value)}
-        for value in (*before.calendars, *before.hooks):
+        in_file = secret_names_in_file(self.runtime.settings_path)
+        if in_file is None:
+            return  # the file can't be read: no secret is known to be unused
+        used = set(in_file)
+        used.update(n for value in (*after.calendars, *after.hooks) for n in secret_names(value))
+        for value in loaded:
             for name in secret_names(value):
                 if name in used:
                     continue
@@ -889,6 +899,7 @@ class SettingsWindow(QDialog):
 
     def _load(self, settings: Settings) -> None:
         self._baseline = settings
+        self._loaded_entries = (*settings.calendars, *settings.hooks)
         document = settings_to_document(settings)
         self._loading = True
         try:
