@@ -77,6 +77,9 @@ JUMP_TOLERANCE = 5.0
 RELOAD_DELAY_MS = 300
 # "start_of_day" hooks fire when Respite starts this soon after the day's hours begin.
 START_OF_DAY_GRACE = timedelta(minutes=15)
+# The day start waits this long at most for the calendars' first answer (a slow network,
+# a keyring asking for its password); then it goes by what is known (the days off logged).
+CALENDAR_WAIT = timedelta(minutes=2)
 _NOT_YET = object()  # no work day seen yet since start
 # The precise timer is never set further out than this (samples re-arm it anyway).
 MAX_WAKE_MS = 6 * 60 * 60 * 1000
@@ -309,12 +312,15 @@ class Runtime(QObject):
         self.calendar_events: list[calendar_logic.CalEvent] = []
         self.calendar_problems: dict[str, str] = {}
         self._calendar_read = False  # a sync result came since calendars were configured
+        self._calendar_asked_at: datetime | None = None  # when the calendars were configured
+        self._calendar_wait_over = False  # the day start stopped waiting for their answer
         # Configured calendars with nothing read since start (no good copy): they say
         # nothing, so the days off already logged stand while there is one.
         self._calendars_unknown: frozenset[str] = frozenset()
         self._calendar_zone: tzinfo | None = None  # the zone last seen: a change reads them again
         self.hooks: Any = None
         self._workday: Any = _NOT_YET
+        self._started_at: datetime | None = None  # when start() ran, by self.clock
         self._days_started: set[date] = set()  # from the log: restarts don't fire again
         # Starts of meetings outside hours already in the log (read on first use).
         self._meetings_recorded: set[datetime] | None = None
@@ -372,6 +378,7 @@ class Runtime(QObject):
         if self._running:
             return
         now = self.clock.now()
+        self._started_at = now
         loaded = load_settings(self.settings_path, now)
         self._settings = loaded.settings
         self.notices += loaded.notices + [str(problem) for problem in loaded.problems]
@@ -725,22 +732,39 @@ class Runtime(QObject):
     def _note_start_of_day(self) -> None:
         """Start a work day once (logged as DAY_STARTED, so a restart doesn't start it
         again) and fire "start_of_day": when its hours begin while Respite runs, or when
-        Respite starts in the first START_OF_DAY_GRACE of them."""
-        if self._engine is None or (self._settings.calendars and not self._calendar_read):
-            return  # first learn whether the calendar makes today a day off
+        Respite started in the first START_OF_DAY_GRACE of them.
+
+        It first waits for the calendars' first answer (is today a day off?), at most
+        CALENDAR_WAIT; the day then counts as begun while Respite ran if Respite had
+        started by then, however long that answer took."""
+        if self._engine is None or self._waiting_for_calendar():
+            return
         now = self.clock.now()
         day = self._engine.schedule.workday_at(now)
         previous, self._workday = self._workday, day
         if day is None or day == previous or day in self._days_started:
             return
         shift = self._engine.schedule.shift_on(day)
-        fresh = shift is not None and now - shift.start <= START_OF_DAY_GRACE
+        started = min(now, self._started_at or now)
+        fresh = shift is not None and started - shift.start <= START_OF_DAY_GRACE
         if previous is _NOT_YET and not fresh:
             return
         self._days_started.add(day)
         self._record(EventKind.DAY_STARTED, {"day": day.isoformat()})
         if self.hooks is not None and self._settings.hooks and shift is not None:
             self.hooks.fire("start_of_day", shift.start, self.zone(), {})
+
+    def _waiting_for_calendar(self) -> bool:
+        """Whether the day start still waits for the calendars' first answer."""
+        if not self._settings.calendars or self._calendar_read:
+            return False
+        asked = self._calendar_asked_at
+        if asked is None or timedelta(0) <= self.clock.now() - asked < CALENDAR_WAIT:
+            return True
+        if not self._calendar_wait_over:
+            self._calendar_wait_over = True
+            log.info("the calendars have not answered yet; going by the days off logged")
+        return False
 
     def hook_summary(self) -> list[dict[str, Any]]:
         """Each hook's last outcome, JSON-ready (for `respite status`)."""
@@ -787,7 +811,8 @@ class Runtime(QObject):
             self.calendar_sync.updated.connect(self._calendar_updated)
         if self.calendar_sync is None:
             return
-        self._calendar_read = False
+        self._calendar_read, self._calendar_wait_over = False, False
+        self._calendar_asked_at = self.clock.now()
         options = self._settings.calendar
         self.calendar_sync.configure(self._settings.calendars, options.refresh_minutes)
 

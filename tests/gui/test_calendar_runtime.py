@@ -325,6 +325,64 @@ def test_flying_west_keeps_the_holiday_on_its_date_and_moves_floating_meetings(
         trip.stop()
 
 
+@pytest.fixture
+def silent_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calendars never answer (a keyring waiting for its password, a dead network)."""
+    from respite.calendar_sync import CalendarSync
+
+    monkeypatch.setattr(CalendarSync, "refresh", lambda self, force=False: None)
+
+
+@pytest.mark.parametrize(
+    ("started", "day_started"),
+    [
+        ("08:58", True),  # running when the hours began
+        ("09:14", True),  # started in the first 15 minutes; the wait ends at 09:16
+        ("09:20", False),  # started later: the day had begun without Respite
+    ],
+)
+def test_a_silent_calendar_delays_the_day_start_only_briefly(
+    silent_calendar: None, tmp_path: Path, started: str, day_started: bool
+) -> None:
+    hour, minute = map(int, started.split(":"))
+    monday = Harness(tmp_path, start=START.replace(hour=hour, minute=minute))
+    monday.runtime.start()
+    try:
+        monday.run_until("09:30")
+        assert monday.runtime.calendar_events == []  # never heard from
+        expected = [{"day": "2026-11-23"}] if day_started else []
+        assert monday.logged(EventKind.DAY_STARTED) == expected
+    finally:
+        monday.stop()
+
+
+def test_a_slow_calendar_delays_the_day_start_two_minutes_at_most(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started at 09:05; the calendar's first answer comes only at 09:20, after the 15
+    minutes' grace. The day starts at 09:07 anyway, once, and the answer changes nothing."""
+    from respite.calendar_sync import CalendarSync
+
+    held: list[CalendarSync] = []
+    real_refresh = CalendarSync.refresh
+    monkeypatch.setattr(CalendarSync, "refresh", lambda self, force=False: held.append(self))
+    monday = Harness(tmp_path, start=START.replace(minute=5))
+    monday.runtime.start()
+    try:
+        monday.run_until("09:06")
+        assert monday.logged(EventKind.DAY_STARTED) == []  # waiting for the calendar
+        monday.run_until("09:08")
+        assert monday.logged(EventKind.DAY_STARTED) == [{"day": "2026-11-23"}]
+        monday.run_until("09:20")
+        monkeypatch.setattr(CalendarSync, "refresh", real_refresh)
+        held[0].refresh(force=True)
+        qtbot.waitUntil(lambda: bool(monday.runtime.calendar_events), timeout=10_000)
+        monday.run_until("09:21")
+        assert monday.logged(EventKind.DAY_STARTED) == [{"day": "2026-11-23"}]
+    finally:
+        monday.stop()
+
+
 def test_a_meeting_outside_hours_is_flagged_once_and_logged_without_its_title(
     harness: Harness, qtbot: Any
 ) -> None:
