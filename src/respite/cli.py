@@ -874,7 +874,7 @@ def _serve(app: Any, config: Path | None, *, desktop: bool = False) -> int:
         if shell is not None:
             shell.stop()
         runtime.stop()
-        collector.stop()
+        collector.finish()
     return EXIT_OK
 
 

@@ -90,16 +90,34 @@ def shibokensupport_feature() -> ModuleType:
     return sys.modules["shibokensupport.feature"]
 
 
-def test_the_collector_turns_automatic_collection_off_and_collects_when_due() -> None:
+def test_the_collector_turns_automatic_collection_off_and_collects_when_due(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     collector = GuiThreadGarbageCollector(interval_ms=60_000)
+    thresholds = gc.get_threshold()
     collector.start()
     try:
         assert not gc.isenabled()  # no collection on whichever thread allocates
-        for _ in range(gc.get_threshold()[0] + 10):
-            cycle: list[object] = []
-            cycle.append(cycle)
-        del cycle
-        assert collector.collect() > 0  # the youngest generation was due, and had cycles
+        asked: list[int] = []
+        monkeypatch.setattr(gc, "collect", lambda generation=2: asked.append(generation) or 7)
+        monkeypatch.setattr(gc, "get_count", lambda: (thresholds[0] - 1, 0, 0))
+        assert collector.collect() == 0 and asked == []  # nothing due yet
+        monkeypatch.setattr(gc, "get_count", lambda: (thresholds[0] + 1, thresholds[1] + 1, 0))
+        assert collector.collect() == 7 and asked == [1]  # the oldest generation due
     finally:
         collector.stop()
     assert gc.isenabled()
+
+
+def test_at_exit_the_collector_collects_once_and_leaves_collection_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collector = GuiThreadGarbageCollector(interval_ms=60_000)
+    collector.start()
+    asked: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: asked.append(generation) or 0)
+    try:
+        collector.finish()
+        assert asked == [2] and not gc.isenabled()
+    finally:
+        gc.enable()
