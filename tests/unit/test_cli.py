@@ -607,7 +607,9 @@ def test_a_full_disk_never_breaks_the_code_that_logs(
         handler.stream = None  # as a failed roll-over leaves it: the reopen fails too
         monkeypatch.setattr(handler, "_open", _FullDisk().flush)
         logger.error("still full")
+        monkeypatch.undo()  # space again: the next line reopens the file and lands
+        logger.error("space again")
     finally:
         logger.removeHandler(handler)
-        handler.stream = None
         handler.close()
+    assert (tmp_path / "respite.log").read_text().splitlines() == ["space again"]
