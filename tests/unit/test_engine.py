@@ -814,6 +814,28 @@ def test_a_shell_that_sleeps_until_next_wakeup_is_never_late() -> None:
     ]  # fmt: skip
 
 
+def test_a_due_break_that_has_to_wait_wakes_nothing_every_second() -> None:
+    """Held by a meeting, then snoozed: the break stays due for a while. The app must
+    sleep until something can change (a sample, the snooze's end), not tick each second."""
+    clock = FakeClock(at(MONDAY, "09:00"))
+    engine = Engine(Settings(), clock, MemorySink(), zone=lambda: LONDON)
+    engine.set_hold("calendar", "meeting")
+    wakes: list[datetime] = []
+    shown: list[NudgeKind] = []
+    while clock.now() < at(MONDAY, "09:50"):
+        if clock.now() >= at(MONDAY, "09:40"):
+            engine.set_hold("calendar", None)  # the meeting is over
+        for nudge in engine.observe(0):
+            shown.append(nudge.kind)
+            engine.snooze(5)
+        wakes.append(clock.now())
+        clock.set(min(engine.next_wakeup(), clock.now() + timedelta(seconds=30)))
+    waiting = [w for w in wakes if at(MONDAY, "09:30") <= w < at(MONDAY, "09:40")]
+    assert len(waiting) <= 21  # the 30 s samples (and a wake at 09:30), not ~600
+    assert shown == [NudgeKind.SHORT_BREAK, NudgeKind.SHORT_BREAK]  # 09:40, snooze end
+    assert at(MONDAY, "09:45") in wakes  # the snooze's end is its own wake-up
+
+
 def test_status_reports_what_is_next() -> None:
     sim = Simulation(Settings(), at(MONDAY, "09:00"))
     sim.run_until(at(MONDAY, "09:10"), always)

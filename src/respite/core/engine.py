@@ -898,7 +898,8 @@ class Engine:
         ]
         if not self._idle_now(now) and self._last_input is not None:
             _, done, needed = self._break_progress(now)
-            candidates.append(now + timedelta(seconds=max(1.0, needed - done)))
+            if done < needed:  # once due, what can change it has a moment of its own
+                candidates.append(now + timedelta(seconds=max(1.0, needed - done)))
             candidates.append(self._last_input + self._idle_threshold())
         if state.break_nudge is not None:
             renudge = timedelta(minutes=self.settings.breaks.renudge_minutes)
