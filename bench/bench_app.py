@@ -37,23 +37,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.path.insert(0, str(REPO))
 
 from desktop import Desktop  # type: ignore[import-not-found]  # noqa: E402
+
+from tests.fakes import ALL_DAY_EVERY_DAY  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MiB = 1024 * 1024
 LINE = re.compile(r"^(\s*)(0x[0-9a-f]+) ")
 
-SETTINGS = """
-[work_hours]
-monday = ["00:00-23:59"]
-tuesday = ["00:00-23:59"]
-wednesday = ["00:00-23:59"]
-thursday = ["00:00-23:59"]
-friday = ["00:00-23:59"]
-saturday = ["00:00-23:59"]
-sunday = ["00:00-23:59"]
-"""
+SETTINGS = ALL_DAY_EVERY_DAY
 
 
 def tray_windows(desktop: Desktop) -> set[str]:

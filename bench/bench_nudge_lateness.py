@@ -36,21 +36,18 @@ from pathlib import Path
 from respite.core.events import Event, EventKind
 from respite.storage.db import EventLog
 
-SETTINGS = """
-[work_hours]
-monday = ["00:00-23:59"]
-tuesday = ["00:00-23:59"]
-wednesday = ["00:00-23:59"]
-thursday = ["00:00-23:59"]
-friday = ["00:00-23:59"]
-saturday = ["00:00-23:59"]
-sunday = ["00:00-23:59"]
-[breaks.short]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fakes import ALL_DAY_EVERY_DAY
+
+SETTINGS = (
+    ALL_DAY_EVERY_DAY
+    + """[breaks.short]
 every_minutes = 1
 duration_minutes = 0.25
 [breaks.long]
 every_minutes = 480
 """
+)
 WAKEUP = re.compile(r"next wakeup at (\S+ \S+) \(in")
 
 
