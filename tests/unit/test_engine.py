@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -575,25 +576,37 @@ NIGHTS = every_day("22:00-06:00")
 SPRING_FORWARD = date(2026, 3, 29)  # London: 01:00 GMT becomes 02:00 BST
 
 
-def done_then_move(hours: WorkHours, said: datetime, zone: ZoneInfo, then: ZoneInfo):
-    """Say "done for today" at `said` in `zone`, then move to `then`; the engine, its
-    clock, the zone holder and the `until` it recorded."""
+def said_then_move(
+    say: Callable[[Engine], datetime],
+    hours: WorkHours,
+    said: datetime,
+    zone: ZoneInfo,
+    then: ZoneInfo,
+):
+    """Say something at `said` in `zone` (`say`: "done for today", a pause), then move to
+    `then`; the engine, its clock and the end `say` returned."""
     clock = FakeClock(said)
     where = [zone]
     engine = Engine(Settings(work_hours=hours), clock, MemorySink(), zone=lambda: where[0])
-    until = engine.done_for_today()
+    until = say(engine)
     where[0] = then
     return engine, clock, until
 
 
-def done_between(engine: Engine, clock: FakeClock, end: datetime) -> tuple[bool, bool]:
-    """Whether "done for today" holds a second before `end`, and at `end`."""
-    holds = []
+def is_done(engine: Engine) -> bool:
+    return engine.status().done_for_today
+
+
+def holds_around(
+    engine: Engine, clock: FakeClock, end: datetime, holds: Callable[[Engine], bool]
+) -> tuple[bool, bool]:
+    """Whether `holds` a second before `end`, and at `end`."""
+    answers = []
     for moment in (end - timedelta(seconds=1), end):
         clock.set(moment)
         engine.reconcile()  # picks up the zone
-        holds.append(engine.status().done_for_today)
-    return holds[0], holds[1]
+        answers.append(holds(engine))
+    return answers[0], answers[1]
 
 
 TUESDAY, THURSDAY, FRIDAY, SATURDAY = (MONDAY + timedelta(n) for n in (1, 3, 4, 5))
@@ -629,9 +642,11 @@ NEXT_MONDAY = MONDAY + timedelta(7)
 def test_done_for_today_ends_at_the_next_shift_in_the_zone_you_moved_to(
     hours: WorkHours | None, said: datetime, zone: ZoneInfo, then: ZoneInfo, ends: datetime
 ) -> None:
-    engine, clock, until = done_then_move(hours or WorkHours(), said, zone, then)
+    engine, clock, until = said_then_move(
+        Engine.done_for_today, hours or WorkHours(), said, zone, then
+    )
     assert until != ends  # what was recorded is the old zone's morning
-    assert done_between(engine, clock, ends) == (True, False)
+    assert holds_around(engine, clock, ends, is_done) == (True, False)
 
 
 @pytest.mark.parametrize(
@@ -659,9 +674,11 @@ def test_done_for_today_ends_at_the_next_shift_in_the_zone_you_moved_to(
 def test_done_for_today_in_an_unchanged_zone_ends_at_what_it_recorded(
     hours: WorkHours | None, said: datetime, ends: datetime
 ) -> None:
-    engine, clock, until = done_then_move(hours or WorkHours(), said, LONDON, LONDON)
+    engine, clock, until = said_then_move(
+        Engine.done_for_today, hours or WorkHours(), said, LONDON, LONDON
+    )
     assert until == ends
-    assert done_between(engine, clock, ends) == (True, False)
+    assert holds_around(engine, clock, ends, is_done) == (True, False)
 
 
 def test_done_said_in_new_york_leaves_a_plain_first_day_back_in_london() -> None:
@@ -707,7 +724,7 @@ def test_a_logged_done_for_today_without_its_work_day_keeps_its_recorded_end() -
     )
     clock = FakeClock(at(FRIDAY, "08:00"))
     engine = Engine(Settings(), clock, MemorySink(), zone=lambda: LONDON, past_events=[old])
-    assert done_between(engine, clock, at(FRIDAY, "14:00")) == (True, False)
+    assert holds_around(engine, clock, at(FRIDAY, "14:00"), is_done) == (True, False)
 
 
 def test_the_wall_clock_jumping_back_keeps_counting_from_the_new_time() -> None:
