@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from respite.core.clock import FakeClock
+from respite.core.engine import MEMORY, Engine
 from respite.core.events import ActiveSpan, Event, EventKind
 from respite.core.history import summarize_day
 from respite.core.schedule import WorkSchedule
@@ -650,3 +652,30 @@ def test_an_engine_day_through_the_log_summarizes_like_memory(db_path: Path) -> 
     assert from_log.active_outside_hours == pytest.approx(
         from_memory.active_outside_hours, abs=0.01
     )
+
+
+def test_a_pause_until_tomorrow_restarts_from_the_log_in_the_zone_in_force(
+    db_path: Path,
+) -> None:
+    # Paused in the London evening (outside hours: no work day), restarted in Tokyo: the
+    # pause ends at 09:00 there, not at 09:00 London time; an older entry, with only the
+    # end it recorded, keeps that end.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    evening = datetime(2026, 6, 1, 20, 0, tzinfo=LONDON)
+    clock = FakeClock(evening)
+    log, _ = open_log(db_path, zone=lambda: LONDON)
+    with log:
+        Engine(Settings(), clock, log, zone=lambda: LONDON).pause(until_tomorrow=True)
+        older = Event(EventKind.PAUSED, evening, {"until": "2026-06-02T08:00:00+00:00"}, 60)
+        log.record(older)
+
+    clock.set(evening + timedelta(hours=1))
+    log, _ = open_log(db_path, zone=lambda: tokyo)
+    with log:
+        events, _ = log.recent(clock.now() - MEMORY)
+        new, old = (
+            Engine(Settings(), clock, log, zone=lambda: tokyo, past_events=[event])
+            for event in events
+        )
+        assert new.status().paused_until == datetime(2026, 6, 2, 9, 0, tzinfo=tokyo)
+        assert old.status().paused_until == datetime(2026, 6, 2, 9, 0, tzinfo=LONDON)

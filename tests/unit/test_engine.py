@@ -13,7 +13,7 @@ import pytest
 
 from respite.core.clock import FakeClock
 from respite.core.engine import ActionError, Engine, Phase
-from respite.core.events import Event, EventKind
+from respite.core.events import Event, EventKind, iso
 from respite.core.nudges import Nudge, NudgeKind
 from respite.core.settings import (
     AfterHours,
@@ -24,6 +24,7 @@ from respite.core.settings import (
     TimeWindow,
     WorkHours,
 )
+from respite.core.status_text import status_line
 from tests.fakes import MemorySink, Simulation, active_between
 
 LONDON = ZoneInfo("Europe/London")
@@ -597,6 +598,10 @@ def is_done(engine: Engine) -> bool:
     return engine.status().done_for_today
 
 
+def is_paused(engine: Engine) -> bool:
+    return engine.status().phase is Phase.PAUSED
+
+
 def holds_around(
     engine: Engine, clock: FakeClock, end: datetime, holds: Callable[[Engine], bool]
 ) -> tuple[bool, bool]:
@@ -725,6 +730,156 @@ def test_a_logged_done_for_today_without_its_work_day_keeps_its_recorded_end() -
     clock = FakeClock(at(FRIDAY, "08:00"))
     engine = Engine(Settings(), clock, MemorySink(), zone=lambda: LONDON, past_events=[old])
     assert holds_around(engine, clock, at(FRIDAY, "14:00"), is_done) == (True, False)
+
+
+# A pause "until tomorrow" lasts until the next shift, as "done for today" does: placed in
+# the zone the user is in by then, which is the recorded `until` while the zone stays. A
+# timed pause ends when it said, wherever the user is.
+TOKYO = ZoneInfo("Asia/Tokyo")
+FALL_BACK = date(2026, 10, 25)  # London: 02:00 BST becomes 01:00 GMT
+
+
+def pause_until_tomorrow(engine: Engine) -> datetime:
+    return engine.pause(until_tomorrow=True)
+
+
+@pytest.mark.parametrize(
+    ("hours", "said", "zone", "then", "ends"),
+    [
+        pytest.param(
+            None, at(MONDAY, "17:00"), LONDON, NEW_YORK, at(TUESDAY, "09:00", NEW_YORK),
+            id="late in the London day, off to New York: New York's morning",
+        ),
+        pytest.param(
+            None, at(MONDAY, "17:00"), LONDON, TOKYO, at(TUESDAY, "09:00", TOKYO),
+            id="late in the London day, off to Tokyo: Tokyo's morning, which comes sooner",
+        ),
+        pytest.param(
+            None, at(MONDAY, "20:00"), LONDON, TOKYO, at(TUESDAY, "09:00", TOKYO),
+            id="in the London evening, off to Tokyo: Tokyo's morning",
+        ),
+        pytest.param(
+            None, at(THURSDAY, "15:00", NEW_YORK), NEW_YORK, LONDON, at(FRIDAY, "09:00"),
+            id="in the New York afternoon, home to London: London's morning",
+        ),
+        pytest.param(
+            None, at(SATURDAY, "11:00", TOKYO), TOKYO, LONDON, at(NEXT_MONDAY, "09:00"),
+            id="on a day off in Tokyo, home to London: London's Monday morning",
+        ),
+        pytest.param(
+            NIGHTS, at(SPRING_FORWARD, "00:30"), LONDON, NEW_YORK,
+            at(SPRING_FORWARD, "22:00", NEW_YORK),
+            id="in a night shift as London springs forward: the next night in New York",
+        ),
+    ],
+)  # fmt: skip
+def test_a_pause_until_tomorrow_ends_at_the_next_shift_in_the_zone_you_moved_to(
+    hours: WorkHours | None, said: datetime, zone: ZoneInfo, then: ZoneInfo, ends: datetime
+) -> None:
+    engine, clock, until = said_then_move(
+        pause_until_tomorrow, hours or WorkHours(), said, zone, then
+    )
+    assert until != ends  # what was recorded is the old zone's morning
+    clock.set(said + timedelta(minutes=1))
+    engine.reconcile()  # picks up the zone
+    assert engine.status().paused_until == ends  # what the tray and the CLI show
+    assert holds_around(engine, clock, ends, is_paused) == (True, False)
+
+
+def test_a_pause_until_tomorrow_says_when_in_the_zone_you_moved_to() -> None:
+    engine, clock, _ = said_then_move(
+        pause_until_tomorrow, WorkHours(), at(MONDAY, "20:00"), LONDON, TOKYO
+    )
+    clock.set(at(MONDAY, "20:01"))  # 05:01 on Tuesday in Tokyo
+    engine.reconcile()
+    assert status_line(engine.status(), TOKYO) == "Paused until 09:00"
+
+
+@pytest.mark.parametrize(
+    ("hours", "said", "ends"),
+    [
+        pytest.param(None, at(MONDAY, "11:00"), at(TUESDAY, "09:00"), id="in the shift"),
+        pytest.param(None, at(MONDAY, "20:00"), at(TUESDAY, "09:00"), id="in the evening"),
+        pytest.param(None, at(MONDAY, "07:00"), at(MONDAY, "09:00"), id="before work"),
+        pytest.param(None, at(SATURDAY, "11:00"), at(NEXT_MONDAY, "09:00"), id="on a day off"),
+        pytest.param(
+            None, at(SPRING_FORWARD - timedelta(2), "17:00"),
+            at(SPRING_FORWARD + timedelta(1), "09:00"),
+            id="on the Friday before spring forward: Monday 09:00 summer time",
+        ),
+        pytest.param(
+            NIGHTS, at(SPRING_FORWARD, "03:00"), at(SPRING_FORWARD, "22:00"),
+            id="in a night shift, the night London springs forward",
+        ),
+        pytest.param(
+            NIGHTS, at(FALL_BACK, "01:30"), at(FALL_BACK, "22:00"),
+            id="in a night shift, in the hour London's clocks repeat",
+        ),
+        pytest.param(
+            WorkHours(days=((),) * 7), at(MONDAY, "15:00"), at(TUESDAY, "00:00"),
+            id="with no hours at all: midnight",
+        ),
+    ],
+)  # fmt: skip
+def test_a_pause_until_tomorrow_in_an_unchanged_zone_ends_at_what_it_recorded(
+    hours: WorkHours | None, said: datetime, ends: datetime
+) -> None:
+    engine, clock, until = said_then_move(
+        pause_until_tomorrow, hours or WorkHours(), said, LONDON, LONDON
+    )
+    assert until == ends
+    assert engine.status().paused_until == ends
+    assert holds_around(engine, clock, ends, is_paused) == (True, False)
+
+
+def test_a_timed_pause_ends_when_it_said_wherever_you_go() -> None:
+    engine, clock, until = said_then_move(
+        lambda engine: engine.pause(30), WorkHours(), at(MONDAY, "10:00"), LONDON, TOKYO
+    )
+    assert until == at(MONDAY, "10:30")
+    assert holds_around(engine, clock, until, is_paused) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("zone", "ends"),
+    [
+        pytest.param(LONDON, at(TUESDAY, "09:00"), id="in London: the recorded end"),
+        pytest.param(NEW_YORK, at(TUESDAY, "09:00", NEW_YORK), id="in New York"),
+        pytest.param(TOKYO, at(TUESDAY, "09:00", TOKYO), id="in Tokyo"),
+    ],
+)
+def test_a_pause_until_tomorrow_restored_from_the_log_ends_in_the_zone_in_force(
+    zone: ZoneInfo, ends: datetime
+) -> None:
+    sim = Simulation(Settings(), at(MONDAY, "16:55"))
+    sim.run_until(at(MONDAY, "17:00"), always)
+    sim.engine.pause(until_tomorrow=True)
+    assert sim.sink.events[-1].data == {
+        "until": iso(at(TUESDAY, "09:00")),
+        "work_day": "2026-11-23",
+    }
+    sim.engine.flush()
+    sim.clock.set(at(MONDAY, "21:00"))  # restarted, after a flight or not
+    restarted = Engine(
+        sim.settings, sim.clock, MemorySink(), zone=lambda: zone,
+        past_events=sim.sink.events, past_spans=sim.sink.spans,
+    )  # fmt: skip
+    assert restarted.status().paused_until == ends
+    assert holds_around(restarted, sim.clock, ends, is_paused) == (True, False)
+
+
+def test_a_logged_pause_without_its_work_day_keeps_its_recorded_end() -> None:
+    # Logged by an older Respite in New York: only `until` (09:00 there, 14:00 London).
+    old = Event(
+        EventKind.PAUSED,
+        at(THURSDAY, "17:00", NEW_YORK),
+        {"until": "2026-11-27T14:00:00+00:00"},
+        -300,
+    )
+    clock = FakeClock(at(FRIDAY, "08:00"))
+    engine = Engine(Settings(), clock, MemorySink(), zone=lambda: LONDON, past_events=[old])
+    assert engine.status().paused_until == at(FRIDAY, "14:00")
+    assert holds_around(engine, clock, at(FRIDAY, "14:00"), is_paused) == (True, False)
 
 
 def test_the_wall_clock_jumping_back_keeps_counting_from_the_new_time() -> None:

@@ -76,12 +76,13 @@ class BreakInProgress:
 
 
 @dataclass(frozen=True, slots=True)
-class DoneMark:
-    """A "done for today" said at `start`, in the shift of local date `work_day` (None:
-    outside hours). It lasts until the next shift after that day (or after `start`) as
-    the hours and zone in force place it, so after a flight it ends when work starts in
-    the new zone; under the hours and zone it was said in, that is `until`, the end it
-    recorded. An event logged before `work_day` was has only `until`: it stands (`fixed`)."""
+class DayMark:
+    """A "done for today" or a pause until tomorrow, said at `start` in the shift of local
+    date `work_day` (None: outside hours). It lasts until the next shift after that day
+    (or after `start`) as the hours and zone in force place it, so after a flight it ends
+    when work starts in the new zone; under the hours and zone it was said in, that is
+    `until`, the end it recorded. A timed pause, or an event logged before `work_day` was,
+    has only `until`: it stands (`fixed`)."""
 
     start: datetime
     until: datetime
@@ -106,8 +107,8 @@ class EngineState:
     on_break: BreakInProgress | None = None
     snoozed_until: datetime | None = None
     snoozes: list[datetime] = field(default_factory=list)
-    paused_until: datetime | None = None
-    done_marks: list[DoneMark] = field(default_factory=list)
+    pause: DayMark | None = None
+    done_marks: list[DayMark] = field(default_factory=list)
     overtime: list[Interval] = field(default_factory=list)
     sleeps: list[Interval] = field(default_factory=list)
     break_nudge: BreakNudgeSent | None = None
@@ -156,18 +157,15 @@ class EngineState:
                 self.snoozes.append(at)
                 self.break_nudge = None
             case EventKind.DONE_FOR_TODAY:
-                day = data.get("work_day")
-                work_day = date.fromisoformat(day) if day else None
-                mark = DoneMark(at, from_iso(data["until"]), work_day, "work_day" not in data)
-                self.done_marks.append(mark)
+                self.done_marks.append(_day_mark(at, data))
                 self.break_nudge = None
             case EventKind.OVERTIME:
                 self.overtime.append(Interval(at, from_iso(data["until"])))
             case EventKind.PAUSED:
-                self.paused_until = from_iso(data["until"])
+                self.pause = _day_mark(at, data)
                 self.break_nudge = None
             case EventKind.RESUMED:
-                self.paused_until = None
+                self.pause = None
             case EventKind.SLEEP:
                 self.sleeps.append(Interval(from_iso(data["start"]), from_iso(data["end"])))
             case EventKind.CALENDAR_DAY_OFF:
@@ -428,11 +426,12 @@ class Engine:
         state = self.state
         if state.on_break is not None and now >= state.on_break.planned_end:
             self._finish_break(completed=True)
-        if state.paused_until is not None and now >= state.paused_until:
+        paused_until = self._paused_until()
+        if paused_until is not None and now >= paused_until:
             self._record(EventKind.RESUMED, {"auto": True})
         self._note_calendar_day_off(now)
         nudges: list[Nudge] = []
-        if state.paused_until is None:
+        if state.pause is None:
             nudges += self._reminder_nudges(now)
             nudges += self._meeting_nudges(now)
             nudges += self._boundary_nudges(now)
@@ -477,7 +476,7 @@ class Engine:
     def _hold_reason(self, now: datetime) -> str | None:
         """Why a break nudge can't be shown right now, or None when it can."""
         state = self.state
-        if state.paused_until is not None:
+        if state.pause is not None:
             return "paused"
         if state.on_break is not None:
             return "on_break"
@@ -755,14 +754,20 @@ class Engine:
 
     def done_for_today(self) -> datetime:
         """Nothing more today: no break or boundary nudges until the next shift starts."""
-        now = self._clock.now()
-        work_day = self._schedule.workday_at(now)
-        until = self._after_work_day(now, work_day)
+        until, data = self._until_tomorrow(self._clock.now())
         if self.state.on_break is not None:
             self._finish_break(completed=False)
-        day = work_day.isoformat() if work_day is not None else None
-        self._record(EventKind.DONE_FOR_TODAY, {"until": iso(until), "work_day": day})
+        self._record(EventKind.DONE_FOR_TODAY, data)
         return until
+
+    def _until_tomorrow(self, now: datetime) -> tuple[datetime, dict[str, Any]]:
+        """The end of "done for today" or a pause until tomorrow said at `now`, and the
+        event data that records it: that end and the work day `now` falls in, so the end
+        can be placed again in another zone."""
+        work_day = self._schedule.workday_at(now)
+        until = self._after_work_day(now, work_day)
+        day = work_day.isoformat() if work_day is not None else None
+        return until, {"until": iso(until), "work_day": day}
 
     def _after_work_day(self, now: datetime, work_day: date | None) -> datetime:
         """The next shift's start after work day `work_day` (None: after `now`, outside
@@ -777,10 +782,19 @@ class Engine:
         "done" said in New York lasts until the morning in London, not in New York."""
         for mark in self.state.done_marks:
             if mark.start <= now:
-                end = mark.until if mark.fixed else self._after_work_day(mark.start, mark.work_day)
+                end = self._end_of(mark)
                 if now < end:
                     return Interval(mark.start, end)
         return None
+
+    def _end_of(self, mark: DayMark) -> datetime:
+        return mark.until if mark.fixed else self._after_work_day(mark.start, mark.work_day)
+
+    def _paused_until(self) -> datetime | None:
+        """The end of the pause, if paused: a pause until tomorrow ends where the hours and
+        zone in force place the next shift, a timed one when it said."""
+        pause = self.state.pause
+        return self._end_of(pause) if pause is not None else None
 
     def overtime(self, minutes: float) -> datetime:
         if not 0 < minutes <= 12 * 60:
@@ -792,16 +806,17 @@ class Engine:
     def pause(self, minutes: float | None = None, *, until_tomorrow: bool = False) -> datetime:
         now = self._clock.now()
         if until_tomorrow:
-            until = self._after_work_day(now, self._schedule.workday_at(now))
+            until, data = self._until_tomorrow(now)
         elif minutes is not None and 0 < minutes <= 7 * 24 * 60:
             until = now + timedelta(minutes=minutes)
+            data = {"until": iso(until)}
         else:
             raise ActionError("Pause for between 1 minute and 7 days, or until tomorrow.")
-        self._record(EventKind.PAUSED, {"until": iso(until)})
+        self._record(EventKind.PAUSED, data)
         return until
 
     def resume(self) -> None:
-        if self.state.paused_until is None:
+        if self.state.pause is None:
             raise ActionError("Respite isn't paused.")
         self._record(EventKind.RESUMED, {"auto": False})
 
@@ -850,7 +865,7 @@ class Engine:
         done_today = self._done_at(now)
         if state.on_break is not None:
             phase = Phase.ON_BREAK
-        elif state.paused_until is not None:
+        elif state.pause is not None:
             phase = Phase.PAUSED
         elif self._schedule.workday_at(now) is None or done_today is not None:
             phase = Phase.OFF_HOURS
@@ -873,7 +888,7 @@ class Engine:
             next_break_in=max(0.0, needed - done),
             held_because=held,
             work_left=work_left if done_today is None else 0.0,
-            paused_until=state.paused_until,
+            paused_until=self._paused_until(),
             snoozed_until=state.snoozed_until
             if state.snoozed_until and state.snoozed_until > now
             else None,
@@ -891,7 +906,7 @@ class Engine:
         now = self._clock.now()
         state = self.state
         candidates: list[datetime | None] = [
-            state.paused_until,
+            self._paused_until(),
             state.snoozed_until,
             state.on_break.planned_end if state.on_break else None,
             self._schedule.next_window_start(now),
@@ -920,6 +935,13 @@ class Engine:
 
 def _fresh(due: datetime, now: datetime) -> bool:
     return due <= now < due + STALE_GRACE
+
+
+def _day_mark(at: datetime, data: Mapping[str, Any]) -> DayMark:
+    """The mark a "done for today" or a pause records (see `EventKind`)."""
+    day = data.get("work_day")
+    work_day = date.fromisoformat(day) if day else None
+    return DayMark(at, from_iso(data["until"]), work_day, "work_day" not in data)
 
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:

@@ -25,7 +25,9 @@ class EventKind(enum.StrEnum):
     # after that day, re-placed if the zone changes (older events: until alone)
     DONE_FOR_TODAY = "done_for_today"
     OVERTIME = "overtime"  # minutes, until
-    PAUSED = "paused"  # until (ISO UTC), reason
+    # until (ISO UTC); a pause until tomorrow also has work_day, and ends as "done for
+    # today" does (a timed pause, and older events: until alone)
+    PAUSED = "paused"
     RESUMED = "resumed"
     WIN = "win"  # text
     NUDGE_DISMISSED = "nudge_dismissed"  # nudge kind; shown but not answered
