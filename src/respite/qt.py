@@ -9,7 +9,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 # ----- WORKAROUND for a PySide6 reference-count bug --------------------------------
 
@@ -173,3 +173,19 @@ class GuiThreadGarbageCollector(QObject):
             if count > threshold:
                 generation = index
         return gc.collect(generation) if generation >= 0 else 0
+
+
+# ----- Keeping clear of the `Qt` namespace at start-up ------------------------------
+#
+# The first use of `PySide6.QtCore.Qt` (even `from PySide6.QtCore import Qt`) makes
+# PySide6 6.12 build all 94 enums of that namespace as Python enums — about 1 MiB that
+# stays for good. What runs at start-up therefore never names it; windows built on first
+# use (break window, popup, settings, history) do, once they are needed.
+
+PRECISE_TIMER = 0  # Qt::PreciseTimer
+
+
+def make_precise(timer: QTimer) -> None:
+    """`timer.setTimerType(Qt.TimerType.PreciseTimer)` without naming `Qt`: through the
+    `timerType` property, which Qt converts from the plain number."""
+    timer.setProperty("timerType", PRECISE_TIMER)

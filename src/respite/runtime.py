@@ -37,7 +37,6 @@ from PySide6.QtCore import (
     SIGNAL,
     QFileSystemWatcher,
     QObject,
-    Qt,
     QTimer,
     Signal,
 )
@@ -53,7 +52,7 @@ from respite.core.schedule import resolve_zone
 from respite.core.settings import Settings
 from respite.core.settings_parse import parse_settings
 from respite.platform.clock_jumps import ClockEventKind, ClockJumpDetector, ClockReading
-from respite.qt import emit
+from respite.qt import emit, make_precise
 from respite.storage.db import EventLog, StorageError
 from respite.storage.settings_store import check_settings_file, load_settings
 
@@ -328,7 +327,7 @@ class Runtime(QObject):
 
         self.wake_timer = QTimer(self)
         self.wake_timer.setSingleShot(True)
-        self.wake_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        make_precise(self.wake_timer)
         self.wake_timer.timeout.connect(self.sample)
         self.observe_timer = QTimer(self)
         self.observe_timer.setInterval(round(OBSERVE_EVERY * 1000))

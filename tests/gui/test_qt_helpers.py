@@ -11,10 +11,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from respite import qt
-from respite.qt import GuiThreadGarbageCollector, emit
+from respite.qt import GuiThreadGarbageCollector, emit, make_precise
 
 
 class _Pinger(QObject):
@@ -121,3 +121,10 @@ def test_at_exit_the_collector_collects_once_and_leaves_collection_off(
         assert asked == [2] and not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_make_precise_sets_the_precise_timer_type() -> None:
+    timer = QTimer()
+    assert timer.timerType() is Qt.TimerType.CoarseTimer  # Qt's default
+    make_precise(timer)
+    assert timer.timerType() is Qt.TimerType.PreciseTimer

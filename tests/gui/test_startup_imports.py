@@ -3,7 +3,8 @@
 Memory is a benchmark (bench/bench_app.py, docs/performance.md), never a timed or sized
 assertion; this test guards the decisions behind it. Each module below costs the running
 app memory for a feature most users never touch at start (saving settings, the history,
-calendars, hooks, reminders' cron maths, secrets, OpenSSL), so it must load on first use.
+calendars, hooks, reminders' cron maths, secrets, OpenSSL), so it must load on first use;
+the same goes for the enums of Qt's `Qt` namespace.
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ QApplication.exec = brief
 from respite import cli
 
 code = cli.main(sys.argv[1:])
-print(json.dumps(sorted(sys.modules)))
+import enum, gc
+qt_enums = [
+    kind.__qualname__
+    for kind in gc.get_objects()
+    if isinstance(kind, enum.EnumMeta) and kind.__qualname__.startswith("Qt.")
+]
+print(json.dumps({"modules": sorted(sys.modules), "qt_enums": qt_enums}))
 sys.exit(code)
 """
 
@@ -79,7 +86,8 @@ def test_the_app_starts_without_what_only_some_users_need(tmp_path: Path) -> Non
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    modules = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    listed = json.loads(result.stdout.strip().splitlines()[-1])
+    modules = set(listed["modules"])
     # It did start the desktop: the shell and its adapters are there.
     assert {"respite.ui.shell", "respite.platform.notify", "respite.runtime"} <= modules
     loaded = sorted(
@@ -88,3 +96,5 @@ def test_the_app_starts_without_what_only_some_users_need(tmp_path: Path) -> Non
         if any(name == lazy or name.startswith(lazy + ".") for lazy in LOADED_ON_FIRST_USE)
     )
     assert loaded == []
+    # Nothing named `QtCore.Qt`: PySide6 would build all its enums for good (respite.qt).
+    assert listed["qt_enums"] == []

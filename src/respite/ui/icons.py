@@ -6,7 +6,7 @@ import sys
 from functools import cache
 from importlib.resources import files
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtCore import QByteArray, QRectF
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -20,6 +20,7 @@ STATE_NAMES = {
     Phase.OFF_HOURS: "off_hours",
 }
 SIZES = (16, 20, 22, 24, 32, 48, 64)
+_ARGB = QImage.Format.Format_ARGB32_Premultiplied
 
 
 def palette_variant() -> str:
@@ -28,11 +29,10 @@ def palette_variant() -> str:
         return "mono"
     app = QGuiApplication.instance()
     if isinstance(app, QGuiApplication):
-        scheme = app.styleHints().colorScheme()
-        if scheme == Qt.ColorScheme.Dark:
-            return "dark"
-        if scheme == Qt.ColorScheme.Light:
-            return "light"
+        # The palette, not styleHints().colorScheme(): that returns a `Qt` enum, which
+        # costs the running app ≈1 MiB (see respite.qt). Styles that follow a dark
+        # scheme give a dark palette; a theme reporting "dark" with a light palette
+        # gets the light icons, as Qt's own widgets there are light too.
         window = app.palette().color(QPalette.ColorRole.Window)
         return "dark" if window.lightness() < 128 else "light"
     return "light"
@@ -47,8 +47,9 @@ def icon_from_svg(name: str) -> QIcon:
     renderer = QSvgRenderer(QByteArray(_svg(name)))
     icon = QIcon()
     for size in SIZES:
-        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
+        # Transparent from zeroed bytes: QImage.fill() resolves its overloads through
+        # the `Qt` namespace (see respite.qt).
+        image = QImage(bytes(size * size * 4), size, size, _ARGB).copy()
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(painter, QRectF(0, 0, size, size))

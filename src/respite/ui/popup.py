@@ -7,13 +7,13 @@ with the keyboard once clicked, and fades away when left alone (counted as ignor
 
 from __future__ import annotations
 
+from PySide6 import QtCore  # `QtCore.Qt` only when a popup is built (see respite.qt)
 from PySide6.QtCore import (
     QEasingCurve,
     QObject,
     QPoint,
     QPropertyAnimation,
     QRect,
-    Qt,
     QTimer,
     Signal,
 )
@@ -44,13 +44,13 @@ class NudgePopup(QFrame):
         super().__init__(None)
         self.nudge = nudge
         self.setWindowFlags(
-            Qt.WindowType.Tool
-            | Qt.WindowType.FramelessWindowHint
-            | Qt.WindowType.WindowStaysOnTopHint
-            | Qt.WindowType.WindowDoesNotAcceptFocus
+            QtCore.Qt.WindowType.Tool
+            | QtCore.Qt.WindowType.FramelessWindowHint
+            | QtCore.Qt.WindowType.WindowStaysOnTopHint
+            | QtCore.Qt.WindowType.WindowDoesNotAcceptFocus
         )
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("nudgePopup")
         self.setAccessibleName(nudge.title)
         self.setAccessibleDescription(nudge.body)
@@ -83,7 +83,7 @@ class NudgePopup(QFrame):
         for choice in nudge.choices:
             button = QPushButton(choice.label)
             button.setAccessibleName(choice.label)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
             button.clicked.connect(lambda _checked=False, key=choice.key: self._choose(key))
             buttons.addWidget(button)
             self.buttons[choice.key] = button
@@ -127,7 +127,7 @@ class NudgePopup(QFrame):
             self._stay.start()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
+        if event.key() == QtCore.Qt.Key.Key_Escape:
             self._dismiss()
         else:
             super().keyPressEvent(event)

@@ -11,7 +11,8 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+from PySide6 import QtCore  # `QtCore.Qt` only off the start-up path (see respite.qt)
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QSystemTrayIcon
 
 from respite.core.break_ideas import load_ideas, pick_idea
@@ -21,14 +22,14 @@ from respite.core.settings import BreakWindowStyle
 from respite.core.status_text import status_line
 from respite.qt import emit
 from respite.runtime import Runtime
-from respite.ui.break_window import BreakWindow
 from respite.ui.popup import PopupNotifier
-from respite.ui.status_window import StatusWindow
 from respite.ui.tray import TRAY_WAIT_MS, Tray, TrayMenu, TrayWaiter
 
 if TYPE_CHECKING:
+    from respite.ui.break_window import BreakWindow
     from respite.ui.history_window import HistoryWindow
     from respite.ui.settings_window import SettingsWindow
+    from respite.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
 
@@ -85,18 +86,15 @@ class Desktop(QObject):
             self.popups.choice_made.connect(self.handle_choice)
             self.popups.dismissed.connect(self._dismissed)
         self.tray.icon.messageClicked.connect(self._balloon_clicked)
-        self.break_window = BreakWindow(
-            strict=settings.interface.break_window is BreakWindowStyle.STRICT,
-            sound=settings.interface.sound,
-            clock=runtime.clock.now,
-        )
-        self.break_window.done_clicked.connect(lambda: self._perform("break", what="done"))
-        self.break_window.skip_clicked.connect(lambda: self._perform("break", what="skip"))
-        self.status_window = StatusWindow(self.menu)
         self._ideas = load_ideas()
         self._last_nudge: Nudge | None = None
+        self._status_line = ""
         self._pending_notices: list[str] = []
-        # Built on first use: most days nobody opens them, and they cost start-up time.
+        # Built on first use: the break window at the first break, the status window
+        # only without a tray; most days nobody opens the settings or the history. Each
+        # costs memory for as long as the app runs (and names Qt's enums: respite.qt).
+        self._break_window: BreakWindow | None = None
+        self._status_window: StatusWindow | None = None
         self.settings_window: SettingsWindow | None = None
         self.history_window: HistoryWindow | None = None
         self.tray_available = False
@@ -108,6 +106,31 @@ class Desktop(QObject):
         runtime.settings_applied.connect(self._settings_applied)
         runtime.show_requested.connect(self.bring_forward)
         runtime.notice_posted.connect(self._background_notice)
+
+    @property
+    def break_window(self) -> BreakWindow:
+        if self._break_window is None:
+            from respite.ui.break_window import BreakWindow
+
+            interface = self.runtime.settings.interface
+            window = BreakWindow(
+                strict=interface.break_window is BreakWindowStyle.STRICT,
+                sound=interface.sound,
+                clock=self.runtime.clock.now,
+            )
+            window.done_clicked.connect(lambda: self._perform("break", what="done"))
+            window.skip_clicked.connect(lambda: self._perform("break", what="skip"))
+            self._break_window = window
+        return self._break_window
+
+    @property
+    def status_window(self) -> StatusWindow:
+        if self._status_window is None:
+            from respite.ui.status_window import StatusWindow
+
+            self._status_window = StatusWindow(self.menu)
+            self._status_window.show_status(self._status_line)
+        return self._status_window
 
     def start(self) -> None:
         self.show_status(self.runtime.engine.status())
@@ -135,15 +158,18 @@ class Desktop(QObject):
             self.notifier.close(pending.id)
             self.popups.close(pending.id)
         self.tray.show_status(status, line)
-        self.status_window.show_status(line)
-        window = self.break_window
+        self._status_line = line
+        if self._status_window is not None:
+            self._status_window.show_status(line)
+        window = self._break_window
         if status.phase is Phase.ON_BREAK and status.break_ends_at is not None:
-            if window.seconds_left() <= 0:
+            if window is None or window.seconds_left() <= 0:
+                window = self.break_window
                 kind = self.runtime.engine.state.on_break
                 is_long = kind is not None and kind.kind == "long"
                 idea = pick_idea(self._ideas, long_break=is_long, rng=self._rng)
                 window.start("long" if is_long else "short", status.break_ends_at, idea)
-        elif window.isVisible() and window.seconds_left() > 0:
+        elif window is not None and window.isVisible() and window.seconds_left() > 0:
             window.finish()  # ended elsewhere: from the CLI, or "done for today"
 
     def _background_notice(self, message: str) -> None:
@@ -158,7 +184,7 @@ class Desktop(QObject):
             self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Information)
         else:
             box = QMessageBox(QMessageBox.Icon.Information, "Respite", message)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             box.setModal(False)
             box.show()
 
@@ -195,8 +221,9 @@ class Desktop(QObject):
 
     def _settings_applied(self, settings: Any) -> None:
         self.menu.set_snooze_choices(settings.snooze.choices_minutes)
-        self.break_window.strict = settings.interface.break_window is BreakWindowStyle.STRICT
-        self.break_window.sound = settings.interface.sound
+        if self._break_window is not None:  # else built with these settings when needed
+            self._break_window.strict = settings.interface.break_window is BreakWindowStyle.STRICT
+            self._break_window.sound = settings.interface.sound
 
     # ----- acting --------------------------------------------------------------------
 
@@ -271,8 +298,8 @@ class Desktop(QObject):
         self.tray.icon.hide()
         if self.popups.current is not None:
             self.popups.close(self.popups.current.nudge.id)
-        self.break_window.finish()
-        self.status_window.close()
-        for window in (self.settings_window, self.history_window):
+        if self._break_window is not None:
+            self._break_window.finish()
+        for window in (self._status_window, self.settings_window, self.history_window):
             if window is not None:
                 window.close()
