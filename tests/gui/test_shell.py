@@ -18,7 +18,8 @@ from respite.core.nudges import Choice, Nudge, NudgeKind
 from respite.runtime import Runtime
 from respite.ui.break_window import BreakWindow, countdown_text
 from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
-from respite.ui.popup import NudgePopup, PopupNotifier, popup_position
+from respite.ui.nudge_popup import NudgePopup, popup_position
+from respite.ui.popup import PopupNotifier
 from respite.ui.shell import Desktop
 
 LONDON = ZoneInfo("Europe/London")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6 import QtCore  # `QtCore.Qt` only off the start-up path (see respite.qt)
 from PySide6.QtCore import QObject, Signal, SignalInstance
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QSystemTrayIcon
 
 from respite.core.break_ideas import load_ideas, pick_idea
 from respite.core.engine import ActionError, Phase, Status
@@ -52,6 +52,8 @@ class Notifier(Protocol):
 
 
 def ask_win_text() -> str | None:
+    from PySide6.QtWidgets import QInputDialog  # dialogs load when first shown
+
     text, ok = QInputDialog.getText(None, "A small win", "What went well? Even small counts.")
     return text if ok and text.strip() else None
 
@@ -183,6 +185,8 @@ class Desktop(QObject):
         if self.tray_available:
             self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Information)
         else:
+            from PySide6.QtWidgets import QMessageBox
+
             box = QMessageBox(QMessageBox.Icon.Information, "Respite", message)
             box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             box.setModal(False)
