@@ -155,6 +155,123 @@ def test_the_runtime_restores_the_engine_from_the_log(qtbot: Any, tmp_path: Path
         second.runtime.stop()
 
 
+# Friday 27 November 2026, after hours; the next shift starts on Monday at 09:00.
+FRIDAY_EVENING = datetime(2026, 11, 27, 18, 0, tzinfo=LONDON)
+SUNDAY_NOON = datetime(2026, 11, 29, 12, 0, tzinfo=LONDON)
+MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=LONDON)
+
+
+def run_once(tmp_path: Path, at: datetime, *actions: tuple[str, dict[str, Any]]) -> None:
+    """Start at `at`, perform `actions` (a minute apart), stop."""
+    harness = Harness(tmp_path)
+    harness.clock.set(at)
+    harness.runtime.start()
+    try:
+        for action, args in actions:
+            harness.runtime.perform(action, **args)
+            harness.step(60)
+    finally:
+        harness.runtime.stop()
+
+
+def started_at(tmp_path: Path, at: datetime) -> Harness:
+    harness = Harness(tmp_path)
+    harness.clock.set(at)
+    harness.runtime.start()
+    return harness
+
+
+def test_a_pause_until_tomorrow_outlasts_a_weekend_restart(qtbot: Any, tmp_path: Path) -> None:
+    run_once(tmp_path, FRIDAY_EVENING, ("pause", {"until_tomorrow": True}))
+
+    harness = started_at(tmp_path, SUNDAY_NOON)  # 42 hours later
+    try:
+        status = harness.runtime.engine.status()
+        assert status.phase is Phase.PAUSED
+        assert status.paused_until == MONDAY_MORNING
+        harness.run_for(30 * 60)  # busy on a day off: no after-hours nudge while paused
+        harness.step((MONDAY_MORNING - harness.clock.now()).total_seconds() - 30)
+        assert harness.runtime.engine.status().phase is Phase.PAUSED
+        assert harness.nudges == []
+
+        harness.step(30)
+
+        assert harness.runtime.engine.status().paused_until is None
+        assert harness.runtime.engine.status().phase is not Phase.PAUSED
+        assert EventKind.RESUMED in harness.logged()
+    finally:
+        harness.runtime.stop()
+
+
+def test_a_long_timed_pause_outlasts_a_restart(qtbot: Any, tmp_path: Path) -> None:
+    run_once(tmp_path, START, ("pause", {"minutes": 5 * 24 * 60}))
+
+    harness = started_at(tmp_path, START + timedelta(days=2, hours=2))
+    try:
+        status = harness.runtime.engine.status()
+        assert status.phase is Phase.PAUSED
+        assert status.paused_until == START + timedelta(days=5)
+        harness.run_for(40 * 60)  # a break would be due after 30 minutes
+        assert harness.nudges == []
+    finally:
+        harness.runtime.stop()
+
+
+@pytest.mark.parametrize(
+    ("said_at", "actions", "restart_at"),
+    [
+        pytest.param(
+            FRIDAY_EVENING,
+            [("pause", {"until_tomorrow": True}), ("resume", {})],
+            SUNDAY_NOON,
+            id="resumed-before-the-window",
+        ),
+        pytest.param(
+            FRIDAY_EVENING,
+            [("pause", {"until_tomorrow": True})],
+            MONDAY_MORNING + timedelta(days=1, hours=3),
+            id="until-tomorrow-ended",
+        ),
+        pytest.param(
+            START,
+            [("pause", {"minutes": 2 * 24 * 60})],
+            START + timedelta(days=3, hours=2),
+            id="timed-ended",
+        ),
+    ],
+)
+def test_a_pause_no_longer_in_force_is_not_restored(
+    qtbot: Any,
+    tmp_path: Path,
+    said_at: datetime,
+    actions: list[tuple[str, dict[str, Any]]],
+    restart_at: datetime,
+) -> None:
+    run_once(tmp_path, said_at, *actions)
+
+    harness = started_at(tmp_path, restart_at)
+    try:
+        status = harness.runtime.engine.status()
+        assert status.phase is not Phase.PAUSED
+        assert status.paused_until is None
+    finally:
+        harness.runtime.stop()
+
+
+def test_done_for_today_on_friday_still_shows_on_sunday_after_a_restart(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    run_once(tmp_path, FRIDAY_EVENING - timedelta(hours=1), ("done_for_today", {}))
+
+    harness = started_at(tmp_path, SUNDAY_NOON)
+    try:
+        assert harness.runtime.engine.status().done_for_today
+        harness.step((MONDAY_MORNING - harness.clock.now()).total_seconds())
+        assert not harness.runtime.engine.status().done_for_today
+    finally:
+        harness.runtime.stop()
+
+
 def test_unknown_idle_time_counts_as_activity(qtbot: Any, tmp_path: Path) -> None:
     harness = Harness(tmp_path, idle=NoIdleSource())
     harness.runtime.start()

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from respite.core.clock import FakeClock
-from respite.core.engine import MEMORY, Engine
-from respite.core.events import ActiveSpan, Event, EventKind
+from respite.core.engine import LASTING_REACH, MEMORY, Engine
+from respite.core.events import ActiveSpan, Event, EventKind, iso
 from respite.core.history import summarize_day
 from respite.core.schedule import WorkSchedule
 from respite.core.settings import Settings
@@ -190,6 +190,41 @@ def test_recent_and_count(event_log: EventLog) -> None:
     assert [e.data["text"] for e in events] == ["3", "4"]
     assert spans == [ActiveSpan(T0 + timedelta(hours=2), T0 + timedelta(hours=4))]
     assert event_log.count_events() == 5
+
+
+def test_recent_also_brings_the_latest_lasting_events_from_before_it(
+    event_log: EventLog,
+) -> None:
+    # A pause or "done for today" can stay in force for longer than the engine keeps
+    # in memory: the latest of each kind comes too, however far before `since` it was.
+    before = [
+        (EventKind.PAUSED, 12),
+        (EventKind.RESUMED, 11),
+        (EventKind.PAUSED, 4),
+        (EventKind.DONE_FOR_TODAY, 3),
+        (EventKind.DONE_FOR_TODAY, 2),
+        (EventKind.WIN, 1),
+    ]
+    for kind, days in before:
+        event_log.record(Event(kind, T0 - timedelta(days=days), {"until": iso(T0)}))
+    event_log.record(Event(EventKind.WIN, T0 + minutes(5), {"text": "after"}))
+
+    events, _ = event_log.recent(T0)
+
+    assert [(e.kind, T0 - e.at) for e in events] == [
+        (EventKind.RESUMED, timedelta(days=11)),
+        (EventKind.PAUSED, timedelta(days=4)),
+        (EventKind.DONE_FOR_TODAY, timedelta(days=2)),
+        (EventKind.WIN, -minutes(5)),
+    ]
+
+
+def test_recent_leaves_out_lasting_events_older_than_any_can_last(event_log: EventLog) -> None:
+    too_old = T0 - LASTING_REACH - minutes(1)
+    for kind in (EventKind.PAUSED, EventKind.DONE_FOR_TODAY):
+        event_log.record(Event(kind, too_old, {"until": iso(T0)}))
+
+    assert event_log.recent(T0) == ([], [])
 
 
 def test_unreadable_rows_are_skipped_not_fatal(event_log: EventLog) -> None:
@@ -561,6 +596,7 @@ def _plan(path: Path, sql: str) -> list[str]:
     [
         db.EVENTS_BETWEEN,
         db.EVENTS_SINCE,
+        db.LATEST_OF_KIND,
         db.events_of_kinds_between(1),
         db.events_of_kinds_between(3),
         db.SPANS_OVERLAPPING,
@@ -679,3 +715,24 @@ def test_a_pause_until_tomorrow_restarts_from_the_log_in_the_zone_in_force(
         )
         assert new.status().paused_until == datetime(2026, 6, 2, 9, 0, tzinfo=tokyo)
         assert old.status().paused_until == datetime(2026, 6, 2, 9, 0, tzinfo=LONDON)
+
+
+def test_an_older_pause_entry_outlasts_a_restart_with_the_end_it_recorded(
+    db_path: Path,
+) -> None:
+    # Logged before pauses recorded their work day: only `until`, which stands.
+    said = datetime(2026, 6, 1, 20, 0, tzinfo=LONDON)
+    until = said + timedelta(days=4)
+    log, _ = open_log(db_path, zone=lambda: LONDON)
+    with log:
+        log.record(Event(EventKind.PAUSED, said, {"until": iso(until)}, 60))
+
+    clock = FakeClock(said + timedelta(days=3))
+    log, _ = open_log(db_path, zone=lambda: LONDON)
+    with log:
+        events, spans = log.recent(clock.now() - MEMORY)
+        engine = Engine(
+            Settings(), clock, log, zone=lambda: LONDON, past_events=events, past_spans=spans
+        )
+        engine.reconcile()
+        assert engine.status().paused_until == until

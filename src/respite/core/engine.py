@@ -24,7 +24,7 @@ from respite.core.calendar import CalEvent, heads_up_meetings, last_meeting_on
 from respite.core.clock import Clock
 from respite.core.events import ActiveSpan, Event, EventKind, from_iso, iso
 from respite.core.nudges import Choice, Nudge, NudgeKind
-from respite.core.schedule import Interval, WorkSchedule, resolve_zone
+from respite.core.schedule import SEARCH_DAYS, Interval, WorkSchedule, resolve_zone
 from respite.core.settings import BreakRule, Reminder, Settings
 
 if TYPE_CHECKING:
@@ -44,6 +44,16 @@ SPAN_WRITE_EVERY = timedelta(seconds=60)
 CLOCK_TOLERANCE = timedelta(seconds=5)
 # How much of the past the engine keeps in memory and restores from the log.
 MEMORY = timedelta(hours=36)
+# The longest pause that can be asked for by time.
+LONGEST_TIMED_PAUSE = timedelta(days=7)
+# The events that can stay in force for longer than MEMORY: a pause (and the resume that
+# ends it) and "done for today". A restart restores the latest of each kind from before
+# MEMORY too, if it is at most LASTING_REACH old: a timed pause ends within
+# LONGEST_TIMED_PAUSE; the others at the next shift, which the schedule looks for up to
+# SEARCH_DAYS after the end of a shift that can end two days after they were said. A day
+# more for a change of zone, and one to spare.
+LASTING_KINDS = frozenset({EventKind.PAUSED, EventKind.RESUMED, EventKind.DONE_FOR_TODAY})
+LASTING_REACH = max(LONGEST_TIMED_PAUSE, timedelta(days=SEARCH_DAYS + 5))
 SHORT = "short"
 LONG = "long"
 
@@ -807,7 +817,7 @@ class Engine:
         now = self._clock.now()
         if until_tomorrow:
             until, data = self._until_tomorrow(now)
-        elif minutes is not None and 0 < minutes <= 7 * 24 * 60:
+        elif minutes is not None and 0 < minutes <= LONGEST_TIMED_PAUSE / timedelta(minutes=1):
             until = now + timedelta(minutes=minutes)
             data = {"until": iso(until)}
         else:

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from respite import paths
+from respite.core.engine import LASTING_KINDS, LASTING_REACH
 from respite.core.events import ActiveSpan, Event, EventKind
 
 __all__ = [
@@ -105,6 +106,10 @@ _UPSERT_SPAN = (
 _EVENT_COLUMNS = "SELECT id, at, utc_offset, kind, data FROM events"
 EVENTS_BETWEEN = f"{_EVENT_COLUMNS} WHERE at >= ? AND at < ? ORDER BY at, id"
 EVENTS_SINCE = f"{_EVENT_COLUMNS} WHERE at >= ? ORDER BY at, id"
+# The latest event of one kind in a range: one step back along the (kind, at) index.
+LATEST_OF_KIND = (
+    f"{_EVENT_COLUMNS} WHERE kind = ? AND at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1"
+)
 # Spans are read through their end index: history and restore ask about recent
 # ranges, where "spans ending after the range starts" is the small set (the primary
 # key, "spans starting before the range ends", would walk the whole past). Without
@@ -508,9 +513,19 @@ class EventLog:
         return [ActiveSpan(from_ms(lo), from_ms(hi)) for lo, hi in rows]
 
     def recent(self, since: datetime) -> tuple[list[Event], list[ActiveSpan]]:
-        """What the engine restores: events at or after `since`, spans ending then or later."""
+        """What the engine restores: events at or after `since`, spans ending then or later,
+        and before `since` the latest event of each kind that can stay in force for longer
+        (a pause, "done for today"; at most `LASTING_REACH` earlier), oldest first. A few
+        indexed reads, however long the log."""
         moment = to_ms(since)
-        events = _events_from(self._read(EVENTS_SINCE, (moment,)))
+        reach = to_ms(since - LASTING_REACH)
+        lasting = [
+            row
+            for kind in sorted(LASTING_KINDS)
+            for row in self._read(LATEST_OF_KIND, (kind.value, reach, moment))
+        ]
+        lasting.sort(key=lambda row: (row[1], row[0]))  # by `at`, then recording order
+        events = _events_from(lasting + self._read(EVENTS_SINCE, (moment,)))
         spans = [
             ActiveSpan(from_ms(lo), from_ms(hi)) for lo, hi in self._read(SPANS_SINCE, (moment,))
         ]
