@@ -423,7 +423,23 @@ def test_keyboard_navigation(window: HistoryWindow, qtbot) -> None:
     assert window.week_start == SEEDED_MONDAY
     qtbot.keyClick(window, Qt.Key.Key_Home, alt)
     assert window.week_start == date(2026, 6, 8)
-    qtbot.keyClick(window, Qt.Key.Key_Escape)
+
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [(Qt.Key.Key_Escape,), (Qt.Key.Key_W, CTRL), (Qt.Key.Key_F4, CTRL)],
+    ids=["Escape", "Ctrl+W", "Ctrl+F4"],
+)
+def test_escape_ctrl_w_and_ctrl_f4_close_the_window(
+    window: HistoryWindow, qtbot, keys: tuple[Qt.Key, ...]
+) -> None:
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, *keys)
     assert not window.isVisible()
 
 

@@ -202,10 +202,11 @@ class HistoryWindow(QWidget):
         self.feedback.setWordWrap(True)
         self.feedback.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        closing = (QKeySequence(QKeySequence.StandardKey.Close), QKeySequence("Escape"))
-        for sequence in closing:
-            close = QShortcut(sequence, self)
-            close.activated.connect(self.close)
+        # Every key of the platform's Close (Ctrl+W, Ctrl+F4 …): QKeySequence(Close)
+        # would hold only the first.
+        close = QShortcut(QKeySequence.StandardKey.Close, self)
+        close.setKeys([*close.keys(), QKeySequence("Escape")])
+        close.activated.connect(self.close)
 
         layout = QVBoxLayout(self)
         layout.addLayout(nav)
