@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from jeepney import (
     DBusAddress,
     HeaderFields,
+    MatchRule,
     Message,
     MessageType,
     new_error,
@@ -28,10 +30,13 @@ from jeepney import (
 )
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from respite.core import messages
 from respite.core.nudges import Nudge, NudgeKind
+from respite.platform import _dbus
+from respite.platform._dbus import SignalWatcher
 from respite.platform.idle import (
     NO_IDLE_SOURCE,
     MutterIdleSource,
@@ -308,6 +313,131 @@ def test_hung_idle_service_times_out(bus: Bus, services: Callable[..., FakeServi
     source = MutterIdleSource(timeout=0.2)
     assert source.idle_seconds() is None
     source.close()
+
+
+# --------------------------------------------------------------------------- the watcher
+PINGER = "org.example.Pinger"
+PINGER_PATH = "/org/example/Pinger"
+
+
+class Recorder(SignalWatcher):
+    """Watches the Pinger's signals and writes down what it is handed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[Any, ...]] = []
+        self.lost: list[str] = []
+
+    def start(self) -> _dbus.Connection:
+        conn = self.connect_bus("SESSION", timeout=2)
+        rule = {"type": "signal", "interface": PINGER, "path": PINGER_PATH}
+        self.watch([(MatchRule(sender=PINGER, **rule), MatchRule(**rule))], timeout=2)
+        return conn
+
+    def handle_message(self, message: Message) -> None:
+        self.seen.append(tuple(message.body))
+
+    def handle_lost(self, reason: str) -> None:
+        self.lost.append(reason)
+
+
+@pytest.fixture
+def pinger(bus: Bus, services: Callable[..., FakeService]) -> FakeService:
+    made = services(bus.address, PINGER, {})
+
+    def ping(message: Message) -> Reply:
+        made.emit(PINGER_PATH, PINGER, "Pinged", "s", "during the call")  # before the reply
+        return Reply("s", ("pong",))
+
+    made.methods["Ping"] = ping
+    return made
+
+
+@pytest.fixture
+def recorder(qtbot: QtBot) -> Iterator[Recorder]:
+    made = Recorder()
+    yield made
+    made.shutdown()
+
+
+def ping(conn: _dbus.Connection) -> tuple[Any, ...]:
+    address = DBusAddress(PINGER_PATH, bus_name=PINGER, interface=PINGER)
+    return _dbus.call(conn, new_method_call(address, "Ping"), timeout=2)
+
+
+def test_a_signal_read_while_a_call_waits_is_delivered_after_the_call(
+    pinger: FakeService, recorder: Recorder, qtbot: QtBot
+) -> None:
+    conn = recorder.start()
+    QCoreApplication.processEvents()  # nothing left over from start()
+    assert ping(conn) == ("pong",)
+    # The call read the signal while waiting for its reply; it did not hand it over
+    # inside the call, and the socket has nothing left to wake the watcher with.
+    assert recorder.seen == []
+    assert select.select([conn.sock], [], [], 0)[0] == []
+    qtbot.waitUntil(lambda: recorder.seen != [], timeout=3000)
+    assert recorder.seen == [("during the call",)]
+
+
+def test_signals_arrive_without_a_thread(
+    pinger: FakeService, recorder: Recorder, qtbot: QtBot
+) -> None:
+    before = set(threading.enumerate())  # the fake service's own thread included
+    conn = recorder.start()
+    ping(conn)
+    pinger.emit(PINGER_PATH, PINGER, "Pinged", "s", "later")
+    qtbot.waitUntil(lambda: len(recorder.seen) == 2, timeout=3000)
+    assert recorder.seen == [("during the call",), ("later",)]
+    assert set(threading.enumerate()) == before
+
+
+@pytest.mark.parametrize("call_first", [False, True], ids=["idle", "a-call-finds-out-first"])
+def test_losing_the_bus_calls_handle_lost_once(
+    bus: Bus, pinger: FakeService, recorder: Recorder, qtbot: QtBot, call_first: bool
+) -> None:
+    conn = recorder.start()
+    bus.kill()
+    if call_first:  # the call meets the closed socket before the watcher does
+        with pytest.raises(OSError):
+            ping(conn)
+    qtbot.waitUntil(lambda: recorder.lost != [], timeout=3000)
+    assert not recorder.connected
+    assert conn.sock.fileno() == -1  # closed
+    settle(qtbot)
+    assert len(recorder.lost) == 1, recorder.lost
+    assert recorder.lost[0].startswith("ConnectionResetError")
+    recorder.shutdown()  # after a loss: nothing to do, no second report
+    assert len(recorder.lost) == 1
+
+
+def test_shutdown_twice_is_safe_and_ends_delivery(
+    bus: Bus, pinger: FakeService, recorder: Recorder, qtbot: QtBot
+) -> None:
+    conn = recorder.start()
+    pinger.emit(PINGER_PATH, PINGER, "Pinged", "s", "before")
+    qtbot.waitUntil(lambda: recorder.seen != [], timeout=3000)
+    recorder.shutdown()
+    recorder.shutdown()
+    assert not recorder.connected
+    assert conn.sock.fileno() == -1
+    with pytest.raises(_dbus.DBusUnavailable, match="not connected"):
+        recorder.watch([])
+    pinger.emit(PINGER_PATH, PINGER, "Pinged", "s", "after")
+    bus.kill()
+    settle(qtbot)
+    assert recorder.seen == [("before",)]
+    assert recorder.lost == []  # shut down on purpose: not a loss
+
+
+def test_shutdown_closes_the_socket_after_qt_deleted_the_watcher(
+    pinger: FakeService, qtbot: QtBot
+) -> None:
+    watcher = Recorder()
+    conn = watcher.start()
+    shiboken6.delete(watcher)  # e.g. its parent went first
+    watcher.shutdown()
+    watcher.shutdown()
+    assert conn.sock.fileno() == -1
 
 
 # --------------------------------------------------------------------------- notifications

@@ -1,29 +1,31 @@
 """Shared D-Bus plumbing on jeepney: connections with short timeouts, and a watcher that
-hands matched signals to the GUI thread.
+hands matched signals to the GUI thread. Everything runs on that thread: no threads.
 
-jeepney's `DBusRouter` runs a receiver thread; when the bus socket closes, that thread
-dies with ConnectionResetError (an unhandled thread exception) and nobody is told.
-`_Router` catches that and calls back instead.
+A `SignalWatcher` owns one blocking jeepney connection and a QSocketNotifier on its
+socket. When the socket has data, the watcher reads what is there without waiting and
+hands matched signals to `handle_message`. A blocking call (`call`, `name_has_owner`)
+reads the socket itself while it waits for its reply and files the signals it meets in
+the watcher's queue; those produce no further notification, so every call ends by
+starting a 0 ms timer that delivers them from the event loop, after the call has
+returned, never inside it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import queue
-import threading
+import socket
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from jeepney import DBusAddress, MatchRule, Message, MessageFlag, MessageType, new_method_call
 from jeepney.bus import get_bus
 from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import prep_socket
-from jeepney.io.threading import DBusConnection, DBusRouter, Proxy, ReceiveStopped
+from jeepney.io.blocking import DBusConnection, DBusConnectionBase, Proxy, prep_socket
+from jeepney.io.common import MessageFilters
 from jeepney.wrappers import DBusErrorResponse
-from PySide6.QtCore import QObject, Qt, Signal
-
-from respite.qt import emit
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 log = logging.getLogger(__name__)
 
@@ -61,51 +63,45 @@ def socket_path(bus: str) -> str:
         raise DBusUnavailable(f"cannot use {describe_bus(bus)}: {exc}") from None
 
 
-class _Router(DBusRouter):  # type: ignore[misc]  # jeepney ships no type hints
-    """DBusRouter that reports a lost connection instead of dying with it."""
+class Connection(DBusConnection):  # type: ignore[misc]  # jeepney ships no type hints
+    """jeepney's blocking connection, told after each call that it may have read
+    messages nobody has seen yet (`after_call`)."""
 
-    def __init__(self, conn: DBusConnection, on_lost: Callable[[str], None]) -> None:
-        self._on_lost = on_lost
-        super().__init__(conn)
+    # WORKAROUND for jeepney 0.9: DBusConnection.__init__ says Hello with no time
+    # limit, so a bus that never answers would hang the GUI thread. Same set-up, with
+    # `timeout` on the Hello.
+    def __init__(self, sock: socket.socket, timeout: float, after_call: Callable[[], None]):
+        DBusConnectionBase.__init__(self, sock)
+        self._filters = MessageFilters()
+        self.after_call = after_call
+        self.unique_name = Proxy(message_bus, self, timeout=timeout).Hello()[0]
 
-    # WORKAROUND for jeepney 0.9: DBusRouter._receiver lets ConnectionResetError escape
-    # its thread when the bus goes away. Same loop, with the error caught and reported.
-    def _receiver(self) -> None:
-        reason = ""
+    def send_and_get_reply(self, message: Message, *, timeout: float | None = None) -> Message:
         try:
-            while True:
-                self._dispatch(self.conn.receive())
-        except ReceiveStopped:
-            pass
-        except Exception as exc:  # the socket closed or broke: the bus is gone
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return super().send_and_get_reply(message, timeout=timeout)
         finally:
-            self._replies.drop_all()
-        if reason:
-            self._on_lost(reason)
+            self.after_call()
 
 
-def open_router(bus: str, on_lost: Callable[[str], None], timeout: float = CALL_TIMEOUT) -> _Router:
+def open_connection(
+    bus: str, after_call: Callable[[], None], timeout: float = CALL_TIMEOUT
+) -> Connection:
     """Connect and say Hello within `timeout` seconds; raise DBusUnavailable."""
     path = socket_path(bus)
     try:
         sock = prep_socket(path, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise DBusUnavailable(f"cannot connect to {describe_bus(bus)}: {exc}") from None
-    conn = DBusConnection(sock)
-    router = _Router(conn, on_lost)
     try:
-        conn.unique_name = Proxy(message_bus, router, timeout=timeout).Hello()[0]
+        return Connection(sock, timeout, after_call)
     except (OSError, TimeoutError, DBusErrorResponse) as exc:
-        router.close()
-        conn.close()
+        sock.close()
         raise DBusUnavailable(f"{describe_bus(bus)} did not answer: {exc}") from None
-    return router
 
 
-def name_has_owner(router: DBusRouter, name: str, timeout: float = CALL_TIMEOUT) -> bool:
+def name_has_owner(conn: Connection, name: str, timeout: float = CALL_TIMEOUT) -> bool:
     """Ask the bus (never the service: that could activate it) whether `name` is owned."""
-    reply = router.send_and_get_reply(
+    reply = conn.send_and_get_reply(
         new_method_call(DBUS, "NameHasOwner", "s", (name,)), timeout=timeout
     )
     return bool(_unwrap(reply)[0])
@@ -117,43 +113,43 @@ def _unwrap(reply: Message) -> tuple[Any, ...]:
     return tuple(reply.body)
 
 
-def call(router: DBusRouter, message: Message, timeout: float = CALL_TIMEOUT) -> tuple[Any, ...]:
+def call(conn: Connection, message: Message, timeout: float = CALL_TIMEOUT) -> tuple[Any, ...]:
     """Send a method call and return the reply's body; raise DBusErrorResponse on an error
-    reply, TimeoutError, or jeepney's RouterClosed / OSError when the bus is gone."""
-    return _unwrap(router.send_and_get_reply(message, timeout=timeout))
-
-
-_STOP = object()
-_LOST = object()
+    reply, TimeoutError, or OSError when the bus is gone."""
+    return _unwrap(conn.send_and_get_reply(message, timeout=timeout))
 
 
 class SignalWatcher(QObject):
-    """One bus connection whose matched signals arrive on the thread this object lives in.
+    """One bus connection whose matched signals arrive on the thread this object lives in
+    (build it on the GUI thread), read there as the socket has data.
 
-    A daemon thread reads the router's filter queue and posts each message through a
-    queued Qt connection; subclasses override `handle_message` (GUI thread) and may
-    override `handle_lost`. Errors of the bus call `handle_lost` once.
+    Subclasses override `handle_message` and may override `handle_lost`, which is called
+    once when the bus socket closes or breaks.
     """
-
-    _posted = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._router: _Router | None = None
-        self._queue: queue.Queue[object] = queue.Queue()
+        self._conn: Connection | None = None
+        self._notifier: QSocketNotifier | None = None
+        self._queue: deque[Message] = deque()
         self._filters: list[Any] = []
-        self._thread: threading.Thread | None = None
         self._lost_reported = False
-        self._lost_reason = "connection closed"
-        self._posted.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        # Delivers what a blocking call read while it waited (see the module's doc).
+        self._after_call = QTimer(self)
+        self._after_call.setSingleShot(True)
+        self._after_call.setInterval(0)
+        self._after_call.timeout.connect(self._read_available)
 
     @property
     def connected(self) -> bool:
-        return self._router is not None
+        return self._conn is not None
 
-    def connect_bus(self, bus: str, timeout: float = CALL_TIMEOUT) -> _Router:
-        self._router = open_router(bus, self._connection_lost, timeout)
-        return self._router
+    def connect_bus(self, bus: str, timeout: float = CALL_TIMEOUT) -> Connection:
+        conn = open_connection(bus, self._after_call.start, timeout)
+        self._conn = conn
+        self._notifier = QSocketNotifier(conn.sock.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._read_available)
+        return conn
 
     def watch(
         self, rules: Iterable[tuple[MatchRule, MatchRule]], timeout: float = CALL_TIMEOUT
@@ -164,51 +160,43 @@ class SignalWatcher(QObject):
         nobody else can fake the signal); jeepney's local matching compares the header's
         unique name literally, so the local rule leaves the sender out.
         """
-        router = self._require_router()
+        conn = self._require_connection()
         for bus_rule, local_rule in rules:
-            call(router, message_bus.AddMatch(bus_rule), timeout)
-            self._filters.append(router.filter(local_rule, queue=self._queue))
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._pump, name=f"{type(self).__name__}-dbus", daemon=True
-            )
-            self._thread.start()
+            call(conn, message_bus.AddMatch(bus_rule), timeout)
+            self._filters.append(conn.filter(local_rule, queue=self._queue))
 
-    def _require_router(self) -> _Router:
-        if self._router is None:
+    def _require_connection(self) -> Connection:
+        if self._conn is None:
             raise DBusUnavailable("not connected")
-        return self._router
+        return self._conn
 
-    def _pump(self) -> None:  # runs on the daemon thread
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
+    def _read_available(self) -> None:
+        """Hand over the queued signals and whatever the socket holds, without waiting."""
+        while self._conn is not None:
+            if self._queue:
+                self._deliver(self._queue.popleft())
+                continue
             try:
-                emit(self._posted, item)
-            except RuntimeError:  # the QObject was deleted without shutdown()
-                return
-            if item is _LOST:
+                self._conn.recv_messages(timeout=0)  # one message into the queue, or none
+            except TimeoutError:
+                return  # nothing more to read now
+            except Exception as exc:  # the socket closed or broke: the bus is gone
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                self._connection_lost(reason)
                 return
 
-    def _connection_lost(self, reason: str) -> None:  # runs on the router's thread
-        self._lost_reason = reason
-        self._queue.put(_LOST)
+    def _deliver(self, message: Message) -> None:
+        try:
+            self.handle_message(message)
+        except Exception:
+            log.exception("%s: error handling a D-Bus message", type(self).__name__)
 
-    def _deliver(self, item: object) -> None:  # GUI thread
-        if item is _LOST:
-            router, self._router = self._router, None
-            if router is None or self._lost_reported:
-                return  # shut down on purpose, or already reported
-            self._lost_reported = True
-            router.conn.close()
-            self.handle_lost(self._lost_reason)
+    def _connection_lost(self, reason: str) -> None:
+        if self._lost_reported:
             return
-        if isinstance(item, Message):
-            try:
-                self.handle_message(item)
-            except Exception:
-                log.exception("%s: error handling a D-Bus message", type(self).__name__)
+        self._lost_reported = True
+        self._close()
+        self.handle_lost(reason)
 
     def handle_message(self, message: Message) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -217,16 +205,23 @@ class SignalWatcher(QObject):
         log.warning("%s: lost the D-Bus connection (%s)", type(self).__name__, reason)
 
     def shutdown(self) -> None:
-        """Stop the thread and close the connection; safe to call twice."""
+        """Close the connection; nothing is delivered afterwards. Safe to call twice."""
+        self._close()
+
+    def _close(self) -> None:
         for handle in self._filters:
             with contextlib.suppress(KeyError):
                 handle.close()
         self._filters.clear()
-        if self._thread is not None:
-            self._queue.put(_STOP)
-            self._thread.join(timeout=2)
-            self._thread = None
-        router, self._router = self._router, None
-        if router is not None:
-            router.close()
-            router.conn.close()
+        self._queue.clear()
+        notifier, self._notifier = self._notifier, None
+        # RuntimeError: Qt already deleted this object (and its children) without a
+        # shutdown(); the socket is closed all the same.
+        with contextlib.suppress(RuntimeError):
+            self._after_call.stop()
+            if notifier is not None:
+                notifier.setEnabled(False)  # before the socket closes under it
+                notifier.deleteLater()  # not now: this may run in its own signal
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()

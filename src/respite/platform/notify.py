@@ -26,7 +26,6 @@ import logging
 from typing import Any, Protocol
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, new_method_call
-from jeepney.io.common import RouterClosed
 from jeepney.wrappers import DBusErrorResponse
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -170,12 +169,12 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
 
     def _start(self, bus: str) -> None:
         try:
-            router = self.connect_bus(bus, self._timeout)
+            conn = self.connect_bus(bus, self._timeout)
         except _dbus.DBusUnavailable as exc:
             raise NotifierUnavailable(f"desktop notifications unavailable: {exc}") from None
         try:
-            owned = _dbus.name_has_owner(router, SERVER_NAME, self._timeout)
-        except (OSError, TimeoutError, DBusErrorResponse, RouterClosed) as exc:
+            owned = _dbus.name_has_owner(conn, SERVER_NAME, self._timeout)
+        except (OSError, TimeoutError, DBusErrorResponse) as exc:
             raise NotifierUnavailable(
                 f"desktop notifications unavailable: the session bus did not answer ({exc})"
             ) from None
@@ -230,29 +229,29 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
 
     # ----------------------------------------------------------------- calls
     def _call(self, member: str, signature: str | None = None, body: tuple[Any, ...] = ()) -> Any:
-        router = self._router
-        if router is None or self._unavailable_reason:
+        conn = self._conn
+        if conn is None or self._unavailable_reason:
             raise NotifierUnavailable(self._unavailable_reason or "notifier is closed")
         message = _dbus.no_auto_start(new_method_call(NOTIFICATIONS, member, signature, body))
         try:
-            return _dbus.call(router, message, self._timeout)
+            return _dbus.call(conn, message, self._timeout)
         except DBusErrorResponse as exc:
             raise NotifierUnavailable(f"notification server refused {member}: {exc}") from None
         except TimeoutError:
             raise NotifierUnavailable(
                 f"notification server did not answer {member} within {self._timeout:g} s"
             ) from None
-        except (OSError, RouterClosed) as exc:
+        except OSError as exc:
             raise NotifierUnavailable(f"lost the session bus: {exc}") from None
 
     def _send(self, member: str, signature: str, body: tuple[Any, ...]) -> None:
         """A call whose reply nobody waits for (never blocks the GUI thread)."""
-        router = self._router
-        if router is None:
+        conn = self._conn
+        if conn is None:
             return
         message = _dbus.no_auto_start(new_method_call(NOTIFICATIONS, member, signature, body))
         try:
-            router.send(message)
+            conn.send(message)
         except OSError as exc:
             log.debug("%s not sent: %s", member, exc)
 
@@ -329,7 +328,7 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
 
     def shutdown(self) -> None:
         """Close what is on screen and the connection. Call before deleting this object."""
-        if self._router is not None and self._available:
+        if self._conn is not None and self._available:
             self.close_all()
         self._available = False
         super().shutdown()

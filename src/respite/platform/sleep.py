@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, new_method_call
-from jeepney.io.common import RouterClosed
 from jeepney.wrappers import DBusErrorResponse
 from PySide6.QtCore import QObject, Signal
 
@@ -78,19 +77,21 @@ class LogindWatcher(_LockWatcher):
     ) -> bool:
         env = os.environ if env is None else env
         try:
-            router = self.connect_bus(bus, timeout)
-            if not _dbus.name_has_owner(router, LOGIN1, timeout):
+            conn = self.connect_bus(bus, timeout)
+            if not _dbus.name_has_owner(conn, LOGIN1, timeout):
                 return self._not_available(f"nothing owns {LOGIN1} on {_dbus.describe_bus(bus)}")
-            self.session_path = self._find_session(router, env, timeout)
+            self.session_path = self._find_session(conn, env, timeout)
             self.watch(self._rules(), timeout)
             if self.session_path:
-                self.locked = self._locked_hint(router, timeout)
-        except (OSError, TimeoutError, DBusErrorResponse, RouterClosed) as exc:
+                self.locked = self._locked_hint(conn, timeout)
+        except (OSError, TimeoutError, DBusErrorResponse) as exc:
             return self._not_available(str(exc) or type(exc).__name__)
         log.info("watching logind: sleep, and session %s", self.session_path or "(none)")
         return True
 
-    def _find_session(self, router: Any, env: Mapping[str, str], timeout: float) -> str | None:
+    def _find_session(
+        self, conn: _dbus.Connection, env: Mapping[str, str], timeout: float
+    ) -> str | None:
         attempts: list[tuple[str, str, tuple[Any, ...]]] = []
         if env.get("XDG_SESSION_ID"):
             attempts.append(("GetSession", "s", (env["XDG_SESSION_ID"],)))
@@ -98,17 +99,17 @@ class LogindWatcher(_LockWatcher):
         for method, signature, body in attempts:
             message = _dbus.no_auto_start(new_method_call(LOGIN1_MANAGER, method, signature, body))
             try:
-                return str(_dbus.call(router, message, timeout)[0])
+                return str(_dbus.call(conn, message, timeout)[0])
             except DBusErrorResponse as exc:
                 log.debug("logind %s%r: %s", method, body, exc)
         return None
 
-    def _locked_hint(self, router: Any, timeout: float) -> bool | None:
+    def _locked_hint(self, conn: _dbus.Connection, timeout: float) -> bool | None:
         assert self.session_path is not None
         address = DBusAddress(self.session_path, bus_name=LOGIN1, interface=PROPERTIES)
         message = new_method_call(address, "Get", "ss", (LOGIN1_SESSION, "LockedHint"))
         try:
-            signature, value = _dbus.call(router, _dbus.no_auto_start(message), timeout)[0]
+            signature, value = _dbus.call(conn, _dbus.no_auto_start(message), timeout)[0]
         except (DBusErrorResponse, TimeoutError, ValueError, TypeError):
             return None
         return bool(value) if signature == "b" else None
@@ -172,7 +173,7 @@ class ScreenSaverActiveWatcher(_LockWatcher):
                     )
                 )
             self.watch(rules, timeout)
-        except (OSError, TimeoutError, DBusErrorResponse, RouterClosed) as exc:
+        except (OSError, TimeoutError, DBusErrorResponse) as exc:
             return self._not_available(str(exc) or type(exc).__name__)
         return True
 
