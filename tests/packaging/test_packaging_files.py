@@ -155,6 +155,9 @@ assert len(list(resources.joinpath("icons").iterdir())) >= 16
 assert len(load_ideas()) >= 5
 with as_file(resources.joinpath("sounds", "chime.wav")) as wav:
     assert Path(wav).read_bytes()[:4] == b"RIFF"
+# A real file: the sound player (respite.platform.sound) reads it in place, no copy.
+chime = resources.joinpath("sounds", "chime.wav")
+assert isinstance(chime, Path) and chime.is_file(), repr(chime)
 print(Path(respite.__file__).resolve())
 """
 

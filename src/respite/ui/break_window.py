@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from importlib.resources import files
+from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,10 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core.break_ideas import BreakIdea
+from respite.platform.sound import SoundPlayer, playable_file, sound_player
 from respite.qt import emit
-
-if TYPE_CHECKING:
-    from PySide6.QtMultimedia import QSoundEffect
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +49,7 @@ class BreakWindow(QWidget):
         strict: bool = False,
         sound: bool = True,
         clock: Callable[[], datetime] | None = None,
+        player: SoundPlayer | None = None,
     ) -> None:
         super().__init__(None)
         self.strict = strict
@@ -103,7 +103,8 @@ class BreakWindow(QWidget):
         self._tick.setInterval(1000)  # only while a break is on screen
         self._tick.timeout.connect(self._update)
         self._backdrops: list[QWidget] = []
-        self._effect: QSoundEffect | None = None
+        self._player = player  # None: this platform's player, chosen at the first chime
+        self._chime: Path | None = None
 
     def start(self, kind: str, ends_at: datetime, idea: BreakIdea) -> None:
         self._ends_at = ends_at
@@ -152,6 +153,8 @@ class BreakWindow(QWidget):
             backdrop.close()
         self._backdrops.clear()
         self.hide()
+        if self._player is not None:
+            self._player.reap()  # a chime that has ended (1.2 s); one still playing: next time
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
@@ -174,19 +177,19 @@ class BreakWindow(QWidget):
         self.showFullScreen()
 
     def _play_chime(self) -> None:
+        """The chime, by a player outside the app (it loads no audio library); else the
+        system beep. The file is resolved once and kept: the player reads it after
+        `play()` returns."""
         if not self.sound:
             return
+        if self._player is None:
+            self._player = sound_player()
         try:
-            from importlib.resources import as_file, files
-
-            from PySide6.QtMultimedia import QSoundEffect  # heavy: only when a break ends
-        except ImportError as error:  # e.g. no PulseAudio library on the machine
-            log.info("no sound (%s); using the system beep", error)
+            if self._chime is None or not self._chime.is_file():
+                self._chime = playable_file(files("respite.resources") / "sounds" / "chime.wav")
+        except OSError as error:
+            log.info("no chime file (%s); using the system beep", error)
             QApplication.beep()
             return
-        if self._effect is None:
-            with as_file(files("respite.resources").joinpath("sounds", "chime.wav")) as path:
-                self._effect = QSoundEffect(self)
-                self._effect.setSource(QUrl.fromLocalFile(str(path)))
-                self._effect.setVolume(0.5)
-        self._effect.play()
+        if not self._player.play(self._chime):
+            QApplication.beep()

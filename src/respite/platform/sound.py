@@ -1,0 +1,197 @@
+"""Play a short sound file with what the system already has: nothing loaded while idle.
+
+The chime plays once per break. An audio stack inside the app (QtMultimedia with its
+FFmpeg backend cost ≈16 MiB resident for as long as the app ran) is too dear for that,
+so each platform's own player plays it and is gone afterwards:
+
+* Linux and the BSDs: the first of `pw-play` (PipeWire), `paplay` (PulseAudio) and
+  `aplay` (ALSA) found on PATH, as a child process.
+* macOS: `afplay`, which ships with the system, as a child process.
+* Windows: `winsound.PlaySound` (the standard library over winmm), asynchronous.
+
+Players differ in volume options (aplay has none), so the sound file itself carries the
+loudness and every player plays it at full volume.
+
+`play()` never waits. A child runs in its own session with no terminal streams; finished
+children are reaped by `reap()` (also at the start of each `play()`), which never waits
+for one still playing. When nothing can play, `play()` returns False and logs why, once
+per reason; the caller falls back to the system beep.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+import platformdirs
+
+from respite.paths import APP_NAME, ensure_private_dir
+
+log = logging.getLogger(__name__)
+
+LINUX_PLAYERS = ("pw-play", "paplay", "aplay")
+MACOS_PLAYERS = ("afplay",)
+PLAYSOUND_MAX_PATH = 255  # PlaySound's pszSound holds at most 256 characters with the NUL
+
+
+class SoundPlayer(Protocol):
+    def play(self, path: Path) -> bool:
+        """Start playing the file at `path`; True if a player started. Never waits."""
+        ...
+
+    def reap(self) -> None:
+        """Collect players that have finished; never waits for one still playing."""
+        ...
+
+
+class _Child(Protocol):
+    """What is used of a `subprocess.Popen`."""
+
+    args: Any
+
+    def poll(self) -> int | None: ...
+
+
+class _Reasons:
+    """Logs each reason why no sound played once, at info level."""
+
+    def __init__(self) -> None:
+        self._told: set[str] = set()
+
+    def tell(self, reason: str) -> None:
+        if reason not in self._told:
+            self._told.add(reason)
+            log.info("no sound: %s", reason)
+
+
+class CommandPlayer:
+    """Plays a file with the first of `names` found on PATH, as a detached child."""
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        *,
+        which: Callable[[str], str | None] = shutil.which,
+        popen: Callable[..., _Child] | None = None,
+    ) -> None:
+        self.names = tuple(names)
+        self._which = which
+        self._popen = popen  # None: subprocess.Popen, imported when a sound plays
+        self._children: list[_Child] = []
+        self._reasons = _Reasons()
+
+    def play(self, path: Path) -> bool:
+        self.reap()
+        program = next(filter(None, map(self._which, self.names)), None)
+        if program is None:
+            self._reasons.tell(f"no sound player found ({', '.join(self.names)})")
+            return False
+        import subprocess  # only when a sound plays: start-up never loads it
+
+        popen = self._popen or subprocess.Popen
+        try:
+            child = popen(
+                [program, str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # no signal from our terminal or process group
+            )
+        except OSError as error:
+            self._reasons.tell(f"could not start {program}: {error}")
+            return False
+        self._children.append(child)
+        return True
+
+    def reap(self) -> None:
+        playing: list[_Child] = []
+        for child in self._children:
+            status = child.poll()  # collects a finished child: no zombie left behind
+            if status is None:
+                playing.append(child)
+            elif status != 0:
+                self._reasons.tell(f"{child.args[0]} ended with exit status {status}")
+        self._children = playing
+
+
+class _Winsound(Protocol):
+    SND_FILENAME: int
+    SND_ASYNC: int
+    SND_NODEFAULT: int
+
+    def PlaySound(self, sound: str | None, flags: int, /) -> None: ...
+
+
+class WindowsPlayer:
+    """winsound.PlaySound: the file name, returning at once, never the default sound.
+
+    SND_ASYNC returns as soon as the sound starts; SND_NODEFAULT keeps Windows from
+    playing its default sound instead when the file cannot be found or played (PlaySound
+    then reports failure, which winsound raises as RuntimeError).
+    """
+
+    def __init__(self, winsound: _Winsound | None = None) -> None:
+        self._winsound = winsound  # None: the real module, imported when a sound plays
+        self._reasons = _Reasons()
+
+    def play(self, path: Path) -> bool:
+        name = str(path)
+        if len(name) > PLAYSOUND_MAX_PATH:
+            self._reasons.tell(f"the sound's path is too long for PlaySound: {name}")
+            return False
+        if self._winsound is None:
+            import winsound
+
+            self._winsound = cast(_Winsound, winsound)
+        flags = self._winsound.SND_FILENAME | self._winsound.SND_ASYNC
+        try:
+            self._winsound.PlaySound(name, flags | self._winsound.SND_NODEFAULT)
+        except RuntimeError as error:
+            self._reasons.tell(f"PlaySound failed for {name}: {error}")
+            return False
+        return True
+
+    def reap(self) -> None:
+        """Nothing to collect: PlaySound plays inside this process."""
+
+
+def sound_player(platform: str = sys.platform) -> SoundPlayer:
+    """The player for `platform` (a `sys.platform` value)."""
+    if platform == "win32":
+        return WindowsPlayer()
+    if platform == "darwin":
+        return CommandPlayer(MACOS_PLAYERS)
+    return CommandPlayer(LINUX_PLAYERS)
+
+
+def playable_file(resource: Traversable) -> Path:
+    """A real file with `resource`'s contents, there for as long as the app runs.
+
+    A player in another process reads the file while it plays, after `play()` returned, so
+    `importlib.resources.as_file()` will not do: its temporary copy is gone when the
+    `with` block ends. An installed package, and the PyInstaller bundle, hold the resource
+    as a real file, which is used as it is; otherwise (a zip import) it is copied to the
+    app's cache folder (0600, the folder 0700), replaced whole so that a player never
+    reads a half-written file. Raises OSError if the resource cannot be read or copied.
+    """
+    if isinstance(resource, Path) and resource.is_file():
+        return resource
+    data = resource.read_bytes()
+    folder = ensure_private_dir(Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)))
+    target = folder / resource.name
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{resource.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as file:  # mkstemp made it 0600
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,156 @@
+"""The chime at the end of a break: played by the platform's player, else the beep."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from respite.core.break_ideas import BreakIdea
+from respite.core.clock import FakeClock
+from respite.ui.break_window import BreakWindow
+
+T = TypeVar("T")
+START = datetime.fromisoformat("2026-11-23T10:00:00+00:00")
+BUNDLED_CHIME = files("respite.resources") / "sounds" / "chime.wav"
+
+
+class FakePlayer:
+    def __init__(self, works: bool = True) -> None:
+        self.works = works
+        self.played: list[Path] = []
+        self.reaped = 0
+
+    def play(self, path: Path) -> bool:
+        self.played.append(path)
+        return self.works
+
+    def reap(self) -> None:
+        self.reaped += 1
+
+
+@pytest.fixture
+def beeps(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    heard: list[None] = []
+    monkeypatch.setattr(QApplication, "beep", lambda: heard.append(None))
+    return heard
+
+
+def break_to_its_end(qtbot, **options) -> BreakWindow:
+    clock = FakeClock(START)
+    window = BreakWindow(clock=clock.now, **options)
+    qtbot.addWidget(window)
+    window.start("short", clock.now() + timedelta(minutes=1), BreakIdea("look", "Look away."))
+    clock.advance(timedelta(minutes=1))
+    window._update()  # the tick that reaches zero: "welcome back" and the chime
+    assert window.heading.text() == "Welcome back"
+    return window
+
+
+def test_the_end_of_a_break_plays_the_bundled_chime(qtbot, beeps: list[None]) -> None:
+    player = FakePlayer()
+    break_to_its_end(qtbot, player=player)
+    (path,) = player.played
+    assert path.is_file()
+    assert path.read_bytes() == BUNDLED_CHIME.read_bytes()
+    assert beeps == []
+    assert "PySide6.QtMultimedia" not in sys.modules  # no audio stack in the app
+
+
+def test_the_chime_file_is_resolved_once_and_kept(qtbot, beeps: list[None]) -> None:
+    player = FakePlayer()
+    window = break_to_its_end(qtbot, player=player)
+    window.welcome_back()
+    assert len(player.played) == 2
+    assert player.played[0] is player.played[1]
+
+
+def test_no_player_means_the_system_beep(qtbot, beeps: list[None]) -> None:
+    player = FakePlayer(works=False)
+    break_to_its_end(qtbot, player=player)
+    assert len(player.played) == 1
+    assert beeps == [None]
+
+
+def test_a_missing_chime_file_means_the_system_beep(
+    qtbot, beeps: list[None], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("respite.ui.break_window.files", lambda _package: tmp_path / "gone")
+    player = FakePlayer()
+    break_to_its_end(qtbot, player=player)
+    assert player.played == []
+    assert beeps == [None]
+
+
+def test_sound_off_is_silent(qtbot, beeps: list[None]) -> None:
+    player = FakePlayer()
+    break_to_its_end(qtbot, player=player, sound=False)
+    assert player.played == []
+    assert beeps == []
+
+
+def test_closing_the_window_reaps_the_player(qtbot, beeps: list[None]) -> None:
+    player = FakePlayer()
+    window = break_to_its_end(qtbot, player=player)
+    assert player.reaped == 0
+    window.finish()
+    assert player.reaped == 1
+
+
+# ----- with a real child process --------------------------------------------------------
+
+
+def wait_for(condition: Callable[[], T | None], what: str, timeout: float = 10.0) -> T:
+    """Polls `condition` until it answers (bounded); returns the answer."""
+    deadline = time.monotonic() + timeout
+    while not (answer := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+    return answer
+
+
+def proc_state(pid: int) -> str | None:
+    """The state letter in /proc/PID/stat ("Z" for a zombie); None once the pid is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return text.rpartition(")")[2].split()[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_chime_plays_through_pw_play_and_leaves_no_zombie(
+    qtbot, beeps: list[None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    out = tmp_path / "played"
+    fake = bin_dir / "pw-play"
+    fake.write_text(f'#!/bin/sh\n{{ echo "$$"; printf "%s\\n" "$@"; echo end; }} > "{out}"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))  # only the fake: no real player is picked
+
+    window = break_to_its_end(qtbot)  # the platform's own player
+    text = wait_for(
+        lambda: out.exists() and out.read_text().endswith("\nend\n") and out.read_text(),
+        "pw-play to be started",
+    )
+    pid, *arguments, _ = text.splitlines()
+    (chime,) = arguments
+    assert Path(chime).is_file()  # still there after play() returned: the player reads it
+    assert Path(chime).read_bytes() == BUNDLED_CHIME.read_bytes()
+    assert beeps == []
+    wait_for(lambda: proc_state(int(pid)) == "Z", "pw-play to end")  # a zombie until reaped
+
+    window.finish()  # the window closes (also on quit)
+    assert proc_state(int(pid)) is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(int(pid), os.WNOHANG)  # nothing left to collect
