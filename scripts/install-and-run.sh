@@ -27,8 +27,9 @@ APT_PACKAGES=(
     libx11-xcb1 libxcb-sync1 libxcb-xfixes0 libxcb-shm0 libxcb-render0 libxcb-util1
     libegl1 libgl1 libfontconfig1 libdbus-1-3 "libglib2.0-0t64|libglib2.0-0"
     libxss1 fonts-dejavu-core
-    # QtMultimedia (the soft chime at the end of a break) loads PulseAudio's client library
-    libpulse0
+    # A player for the soft chime at the end of a break (paplay also plays through
+    # PipeWire's PulseAudio server; without any, Respite beeps instead)
+    "pulseaudio-utils|pipewire-bin|alsa-utils"
 )
 
 # shellcheck source=scripts/lib.sh

@@ -29,7 +29,7 @@ fi
 APT_PACKAGES=(
     # end-to-end desktop: X server, tray host, notification server, input, screenshots
     xvfb x11-utils x11-xserver-utils xdotool xprintidle trayer dunst dbus dbus-x11 libglib2.0-bin
-    libxss1 imagemagick faketime libfaketime gnome-keyring libsecret-tools libpulse0
+    libxss1 imagemagick faketime libfaketime gnome-keyring libsecret-tools
     # packaging checks (desktop entry, AppStream metadata)
     desktop-file-utils appstream
     # Qt's xcb platform plugin

@@ -159,17 +159,37 @@ def test_finished_children_are_reaped_and_playing_ones_kept() -> None:
     assert second.polls == 2  # still playing: asked at each reap since it started
 
 
-def test_a_player_that_ends_with_an_error_is_logged_once(
+def test_a_player_that_ends_with_an_error_is_passed_over_for_the_next(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
     popen = FakePopen()
-    player = CommandPlayer(LINUX_PLAYERS, which=found("pw-play"), popen=popen)
-    for _ in range(2):
-        player.play(CHIME)
-        popen.started[-1].returncode = 1
-        player.reap()
+    player = CommandPlayer(LINUX_PLAYERS, which=found("pw-play", "paplay"), popen=popen)
+    assert player.play(CHIME)
+    popen.started[-1].returncode = 1  # e.g. pw-play with no PipeWire server
+    assert player.play(CHIME)  # reaps the failure first, then tries the next player
+    assert [child.args[0] for child in popen.started] == ["/usr/bin/pw-play", "/usr/bin/paplay"]
+    popen.started[-1].returncode = 0
+    assert player.play(CHIME)  # a player that worked stays chosen
+    assert popen.started[-1].args[0] == "/usr/bin/paplay"
     assert told(caplog) == ["no sound: /usr/bin/pw-play ended with exit status 1"]
+
+
+def test_when_every_player_failed_there_is_no_sound_and_one_line_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    popen = FakePopen()
+    player = CommandPlayer(LINUX_PLAYERS, which=found("aplay"), popen=popen)
+    assert player.play(CHIME)
+    popen.started[-1].returncode = 1
+    assert not player.play(CHIME)
+    assert not player.play(CHIME)
+    assert len(popen.started) == 1
+    assert told(caplog) == [
+        "no sound: /usr/bin/aplay ended with exit status 1",
+        "no sound: every sound player failed (/usr/bin/aplay)",
+    ]
 
 
 def proc_state(pid: int) -> str | None:

@@ -14,8 +14,10 @@ loudness and every player plays it at full volume.
 
 `play()` never waits. A child runs in its own session with no terminal streams; finished
 children are reaped by `reap()` (also at the start of each `play()`), which never waits
-for one still playing. When nothing can play, `play()` returns False and logs why, once
-per reason; the caller falls back to the system beep.
+for one still playing. A player that ended with an error (say `pw-play` installed on a
+system that runs PulseAudio) is passed over from then on for the next one on PATH. When
+nothing can play, `play()` returns False and logs why, once per reason; the caller falls
+back to the system beep.
 """
 
 from __future__ import annotations
@@ -85,13 +87,18 @@ class CommandPlayer:
         self._which = which
         self._popen = popen  # None: subprocess.Popen, imported when a sound plays
         self._children: list[_Child] = []
+        self._failed: set[str] = set()  # players that ended with an error
         self._reasons = _Reasons()
 
     def play(self, path: Path) -> bool:
         self.reap()
-        program = next(filter(None, map(self._which, self.names)), None)
-        if program is None:
+        programs = [program for program in map(self._which, self.names) if program]
+        if not programs:
             self._reasons.tell(f"no sound player found ({', '.join(self.names)})")
+            return False
+        program = next((p for p in programs if p not in self._failed), None)
+        if program is None:
+            self._reasons.tell(f"every sound player failed ({', '.join(programs)})")
             return False
         import subprocess  # only when a sound plays: start-up never loads it
 
@@ -117,6 +124,7 @@ class CommandPlayer:
             if status is None:
                 playing.append(child)
             elif status != 0:
+                self._failed.add(child.args[0])
                 self._reasons.tell(f"{child.args[0]} ended with exit status {status}")
         self._children = playing
 
