@@ -247,11 +247,11 @@ def _request(command: str, args: dict[str, Any] | None = None) -> dict[str, Any]
 
     Raises Failure with the app's own sentence when it refuses the command.
     """
-    from respite import ipc  # Qt is only loaded when needed
+    from respite.ipc_protocol import IpcError, request  # the client needs no Qt
 
     try:
-        reply = ipc.request(command, args)
-    except ipc.IpcError as error:
+        reply = request(command, args)
+    except IpcError as error:
         raise Failure(str(error)) from error
     if reply is None:
         return None

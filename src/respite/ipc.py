@@ -1,45 +1,58 @@
 """Commands from the `respite` CLI to the running instance, over a local socket.
 
-The running app listens on a `QLocalServer` that only the same user can open: the
-socket gets user-only permissions, and on Linux and macOS it is a full path inside a
+On Linux and macOS the running app listens on a Unix socket of its own: Python's
+`socket`, non-blocking, watched by `QSocketNotifier`s on the GUI thread, so no thread is
+started and nothing waits. On Windows it listens on a named pipe through QtNetwork
+(`respite.ipc_windows`, imported only there: QtNetwork costs ≈2.5 MiB resident).
+
+Only the same user gets in. On Linux and macOS the socket is a full path inside a
 private (0700) folder — Respite's data folder when the path is short enough, else
-$XDG_RUNTIME_DIR, else a private folder in the temp dir — so the folder's permissions
-guard it too. Its name is derived from the data folder, so two Respites with different
-RESPITE_DATA_DIR (tests) never meet.
+$XDG_RUNTIME_DIR, else a private folder in the temp dir — with user-only permissions,
+and the server checks each client's peer credentials; on Windows the pipe gets
+user-only access. Its name is derived from the data folder, so two Respites with
+different RESPITE_DATA_DIR (tests) never meet.
 
-The protocol is one JSON object per line each way:
-
-    request:  {"command": "pause", "args": {"minutes": 30}}
-    response: {"ok": true, "result": ...}  or  {"ok": false, "error": "One clear sentence."}
-
-`request()` is a small blocking client that needs no running event loop. `InstanceLock`
-(a `QLockFile` in the data folder) keeps two instances from starting at once.
+The line protocol, the naming and the blocking client live in `respite.ipc_protocol`,
+which needs no Qt; they are re-exported here. `InstanceLock` (a `QLockFile` in the data
+folder) keeps two instances from starting at once.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
-import json
+import errno
 import logging
 import os
+import socket
 import stat
+import struct
 import sys
-import tempfile
-import time
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-from PySide6.QtCore import QByteArray, QLockFile, QObject, QSysInfo
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QSysInfo
 
 from respite import paths
+from respite.ipc_protocol import (
+    CONNECT_TIMEOUT_SECONDS,
+    MAX_REQUEST_BYTES,
+    MAX_SOCKET_PATH,
+    CommandError,
+    Handler,
+    IpcError,
+    Reply,
+    Session,
+    failure,
+    is_private_dir,
+    request,
+    server_name,
+    temp_folder,
+)
 
 __all__ = [
     "MAX_REQUEST_BYTES",
+    "MAX_SOCKET_PATH",
     "CommandError",
     "Handler",
     "InstanceLock",
@@ -52,88 +65,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SOCKET_FILE_NAME = "respite.sock"
 LOCK_FILE_NAME = "respite.lock"
-# A request line longer than this is refused (commands are tiny).
-MAX_REQUEST_BYTES = 64 * 1024
-# sun_path holds 108 bytes on Linux and 104 on macOS, with the terminating NUL.
-MAX_SOCKET_PATH = 100
-CONNECT_TIMEOUT_MS = 1000
-REPLY_TIMEOUT_SECONDS = 5.0
-POLL_MS = 20
-MAX_REPLY_BYTES = 16 * 1024 * 1024
-
-# What a handler gets: the command name and its arguments; it returns a JSON-able result
-# or raises CommandError / ValueError with a sentence for the user.
-Handler = Callable[[str, dict[str, Any]], Any]
-
-
-class IpcError(Exception):
-    """The socket can't be used; the message is one sentence for the user."""
-
-
-class CommandError(ValueError):
-    """A request the running app refuses; the message goes back to the client as is."""
-
-
-# ----- naming --------------------------------------------------------------------------
-
-
-def _user_name() -> str:
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry and no LOGNAME / USER
-        name = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "user"
-
-
-def _digest(folder: Path) -> str:
-    # A checksum, not a hash: it only tells data folders apart, and hashlib would load
-    # OpenSSL (≈3 MiB resident) into the running app for it.
-    resolved = folder.expanduser().resolve()
-    return f"{zlib.crc32(os.fsencode(resolved)):08x}"
-
-
-def _fits(path: Path) -> bool:
-    return len(os.fsencode(path)) <= MAX_SOCKET_PATH
-
-
-def _is_private_dir(folder: Path) -> bool:
-    """An existing folder that is ours and closed to everyone else."""
-    try:
-        info = folder.stat()
-    except OSError:
-        return False
-    return (
-        stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.getuid()
-        and stat.S_IMODE(info.st_mode) & 0o077 == 0
-    )
-
-
-def _temp_folder() -> Path:
-    return Path(tempfile.gettempdir()) / f"respite-{os.getuid()}"
-
-
-def server_name(data_dir: Path | None = None) -> str:
-    """The name the running instance listens on (a full socket path on POSIX).
-
-    Pure: it creates nothing. `Server.listen` makes the chosen folder private first.
-    """
-    folder = data_dir if data_dir is not None else paths.data_dir()
-    digest = _digest(folder)
-    if sys.platform == "win32":
-        # A named pipe; UserAccessOption restricts it to this user.
-        return f"respite-{_user_name()}-{digest}"
-    candidate = folder.expanduser().resolve() / SOCKET_FILE_NAME
-    if _fits(candidate):
-        return str(candidate)
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if runtime:
-        candidate = Path(runtime) / f"respite-{digest}.sock"
-        if _fits(candidate) and _is_private_dir(Path(runtime)):
-            return str(candidate)
-    return str(_temp_folder() / f"respite-{digest}.sock")
+# Connections waiting to be accepted; the CLI opens one at a time.
+BACKLOG = 16
+READ_CHUNK = 64 * 1024
+NOT_YOURS = "This Respite answers only the user it runs for."
 
 
 def _prepare_folder(name: str, data_dir: Path) -> None:
@@ -141,24 +77,254 @@ def _prepare_folder(name: str, data_dir: Path) -> None:
     if sys.platform == "win32":
         return
     folder = Path(name).parent
-    if folder == data_dir.expanduser().resolve() or folder == _temp_folder():
+    if folder == data_dir.expanduser().resolve() or folder == temp_folder():
         paths.ensure_private_dir(folder)
-    if not _is_private_dir(folder):
+    if not is_private_dir(folder):
         raise IpcError(
             f"Respite won't listen for commands in {folder}: the folder must belong to you "
             f"and be closed to others (chmod 700 {folder})."
         )
 
 
+# ----- peer credentials -----------------------------------------------------------------
+
+# Linux, <sys/socket.h>: getsockopt(SOL_SOCKET, SO_PEERCRED) gives the peer's
+# struct ucred { pid_t pid; uid_t uid; gid_t gid; } as it was at connect().
+_UCRED = struct.Struct("=iII")
+
+# macOS, <sys/un.h> and <sys/ucred.h> in Apple's xnu (FreeBSD's start the same way):
+# getsockopt(SOL_LOCAL = 0, LOCAL_PEERCRED = 0x001) gives the peer's
+#     struct xucred { u_int cr_version; uid_t cr_uid; short cr_ngroups;
+#                     gid_t cr_groups[NGROUPS]; }   (NGROUPS 16: 76 bytes)
+# as it was at connect(), cr_uid being the effective uid; cr_version is XUCRED_VERSION, 0.
+# The kernel copies at most the length asked for. Only the first two fields are read.
+_SOL_LOCAL = 0
+_LOCAL_PEERCRED = 0x001
+_XUCRED_VERSION = 0
+_XUCRED_SIZE = 76
+_XUCRED_HEAD = struct.Struct("=II")  # cr_version, cr_uid
+
+
+def xucred_uid(data: bytes) -> int:
+    """The effective uid in a struct xucred from LOCAL_PEERCRED."""
+    if len(data) < _XUCRED_HEAD.size:
+        raise ValueError(f"a struct xucred of {len(data)} bytes is too short")
+    version, uid = _XUCRED_HEAD.unpack_from(data)
+    if version != _XUCRED_VERSION:
+        raise ValueError(f"struct xucred version {version}, not {_XUCRED_VERSION}")
+    return int(uid)
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The effective uid of the process at the other end of a connected Unix socket."""
+    if sys.platform == "linux":
+        data = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
+        uid = _UCRED.unpack(data)[1]
+    else:
+        uid = xucred_uid(sock.getsockopt(_SOL_LOCAL, _LOCAL_PEERCRED, _XUCRED_SIZE))
+    return int(uid)
+
+
 # ----- server --------------------------------------------------------------------------
 
 
-def _encode(message: dict[str, Any]) -> bytes:
-    return (json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+class _Listener(Protocol):
+    def listen(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
-def _failure(error: str) -> bytes:
-    return _encode({"ok": False, "error": error})
+def _answers(name: str) -> bool:
+    """Whether something accepts connections on the socket file `name`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(CONNECT_TIMEOUT_SECONDS)
+        try:
+            probe.connect(name)
+        except (ConnectionRefusedError, FileNotFoundError):
+            return False
+        except OSError:  # a full backlog times out: someone is there
+            return True
+    return True
+
+
+@dataclass(slots=True)
+class _Connection:
+    """One client of `UnixListener`: its socket, its requests and what is left to send."""
+
+    sock: socket.socket
+    session: Session
+    reader: QSocketNotifier
+    writer: QSocketNotifier | None = None
+    outbox: bytearray = field(default_factory=bytearray)
+
+
+class UnixListener(QObject):
+    """The server's end on Linux and macOS: a non-blocking listening socket, and per
+    client a non-blocking socket, each with a `QSocketNotifier` (a second one for
+    writing only while an answer doesn't fit the socket's buffer).
+
+    A connection holds nothing but its entry in `_connections`: its notifiers signal
+    this object's methods, which find it by file descriptor, so once dropped it is gone.
+    """
+
+    def __init__(self, name: str, handler: Handler, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._name = name
+        self._handler = handler
+        self._socket: socket.socket | None = None
+        self._file: tuple[int, int] | None = None  # device and inode of our socket file
+        self._notifier: QSocketNotifier | None = None
+        self._connections: dict[int, _Connection] = {}
+
+    def listen(self) -> None:
+        listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._bind(listening)
+            os.chmod(self._name, 0o600)
+            listening.listen(BACKLOG)
+            listening.setblocking(False)
+            info = os.stat(self._name)
+        except OSError as error:
+            listening.close()
+            raise IpcError(
+                f"Respite could not listen for commands on {self._name} "
+                f"({error.strerror or error})."
+            ) from error
+        except IpcError:
+            listening.close()
+            raise
+        self._socket, self._file = listening, (info.st_dev, info.st_ino)
+        self._notifier = QSocketNotifier(listening.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._accept)
+        log.debug("listening for commands on %s", self._name)
+
+    def _bind(self, listening: socket.socket) -> None:
+        """Bind to the name, replacing a socket file that nobody listens on (a crashed
+        Respite's). Another Respite listening there is an error, not replaced."""
+        try:
+            listening.bind(self._name)
+            return
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+        if _answers(self._name):
+            raise IpcError(
+                f"Another Respite is already answering commands on {self._name}; "
+                "only one can run at a time."
+            )
+        with contextlib.suppress(FileNotFoundError):
+            if not stat.S_ISSOCK(os.lstat(self._name).st_mode):
+                raise IpcError(
+                    f"Respite can't listen for commands: {self._name} is in the way "
+                    "(it is not a socket); move it elsewhere."
+                )
+            log.info("removing the stale socket %s (nothing listens on it)", self._name)
+            os.unlink(self._name)
+        listening.bind(self._name)
+
+    def close(self) -> None:
+        for connection in list(self._connections.values()):
+            self._drop(connection)
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+            with contextlib.suppress(OSError):
+                info = os.lstat(self._name)
+                if (info.st_dev, info.st_ino) == self._file:  # not a newer Respite's
+                    os.unlink(self._name)
+
+    def _accept(self) -> None:
+        while self._socket is not None:
+            try:
+                client, _ = self._socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:
+                log.debug("could not accept a command connection: %s", error)
+                return
+            self._welcome(client)
+
+    def _welcome(self, client: socket.socket) -> None:
+        client.setblocking(False)
+        try:
+            uid: int | None = peer_uid(client)
+        except (OSError, ValueError) as error:
+            log.debug("no peer credentials: %s", error)
+            uid = None
+        if uid != os.geteuid():
+            log.warning("refused a command connection from user %s", uid)
+            with contextlib.suppress(OSError):
+                client.send(failure(NOT_YOURS))
+            client.close()
+            return
+        reader = QSocketNotifier(client.fileno(), QSocketNotifier.Type.Read, self)
+        reader.activated.connect(self._readable)
+        self._connections[client.fileno()] = _Connection(client, Session(self._handler), reader)
+
+    def _sender_connection(self) -> _Connection | None:
+        notifier = self.sender()
+        if not isinstance(notifier, QSocketNotifier):
+            return None
+        return self._connections.get(int(notifier.socket()))
+
+    def _readable(self) -> None:
+        connection = self._sender_connection()
+        if connection is None:
+            return
+        try:
+            data = connection.sock.recv(READ_CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""  # reset by the client: it is gone all the same
+        if not data:
+            self._drop(connection)  # the client hung up
+            return
+        connection.outbox += connection.session.feed(data)
+        if connection.session.finished:
+            connection.reader.setEnabled(False)  # send the refusal, then hang up
+        self._send(connection)
+
+    def _writable(self) -> None:
+        connection = self._sender_connection()
+        if connection is not None:
+            self._send(connection)
+
+    def _send(self, connection: _Connection) -> None:
+        if connection.outbox:
+            try:
+                sent = connection.sock.send(connection.outbox)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError:
+                self._drop(connection)  # the client went away without its answer
+                return
+            del connection.outbox[:sent]
+        if connection.outbox:
+            if connection.writer is None:
+                connection.writer = QSocketNotifier(
+                    connection.sock.fileno(), QSocketNotifier.Type.Write, self
+                )
+                connection.writer.activated.connect(self._writable)
+            connection.writer.setEnabled(True)
+        elif connection.session.finished:
+            self._drop(connection)
+        elif connection.writer is not None:
+            connection.writer.setEnabled(False)
+
+    def _drop(self, connection: _Connection) -> None:
+        self._connections.pop(connection.sock.fileno(), None)
+        for notifier in (connection.reader, connection.writer):
+            if notifier is not None:
+                # Off before the descriptor closes; deleted later, as this may be running
+                # in its own signal.
+                notifier.setEnabled(False)
+                notifier.deleteLater()
+        connection.sock.close()
 
 
 class Server(QObject):
@@ -173,167 +339,25 @@ class Server(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._handler = handler
         self._data_dir = data_dir if data_dir is not None else paths.data_dir()
         self.name = name if name is not None else server_name(self._data_dir)
-        self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._accept)
-        self._clients: set[QLocalSocket] = set()
+        self._listener: _Listener
+        if sys.platform == "win32":
+            from respite.ipc_windows import PipeListener
+
+            self._listener = PipeListener(self.name, handler, self)
+        else:
+            self._listener = UnixListener(self.name, handler, self)
 
     def listen(self) -> None:
         """Start listening, replacing a stale socket. Hold the `InstanceLock` first: the
-        lock is what makes removing the old socket safe."""
+        lock is what keeps two starting instances from both taking the socket."""
         _prepare_folder(self.name, self._data_dir)
-        QLocalServer.removeServer(self.name)
-        if not self._server.listen(self.name):
-            raise IpcError(
-                f"Respite could not listen for commands on {self.name} "
-                f"({self._server.errorString()})."
-            )
-        log.debug("listening for commands on %s", self._server.fullServerName())
-
-    @property
-    def full_name(self) -> str:
-        return str(self._server.fullServerName())
-
-    def is_listening(self) -> bool:
-        return bool(self._server.isListening())
+        self._listener.listen()
 
     def close(self) -> None:
-        for client in list(self._clients):
-            client.abort()
-        self._clients.clear()
-        if self._server.isListening():
-            self._server.close()
-            if sys.platform != "win32":
-                # Qt removes the socket file on close; make sure of it.
-                with contextlib.suppress(OSError):
-                    os.unlink(self.name)
-
-    def _accept(self) -> None:
-        while self._server.hasPendingConnections():
-            client = self._server.nextPendingConnection()
-            self._clients.add(client)
-            client.readyRead.connect(lambda c=client: self._read(c))
-            client.disconnected.connect(lambda c=client: self._drop(c))
-            if client.bytesAvailable():
-                self._read(client)
-
-    def _drop(self, client: QLocalSocket) -> None:
-        self._clients.discard(client)
-        client.deleteLater()
-
-    def _read(self, client: QLocalSocket) -> None:
-        while client.canReadLine():
-            line = bytes(client.readLine().data())
-            if len(line) > MAX_REQUEST_BYTES:
-                self._refuse(client, "The request is too long.")
-                return
-            client.write(QByteArray(self._answer(line)))
-        if client.bytesAvailable() > MAX_REQUEST_BYTES:
-            self._refuse(client, "The request is too long.")
-            return
-        client.flush()
-
-    def _refuse(self, client: QLocalSocket, error: str) -> None:
-        client.write(QByteArray(_failure(error)))
-        client.flush()
-        client.disconnectFromServer()
-
-    def _answer(self, line: bytes) -> bytes:
-        try:
-            message = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return _failure("The request was not a line of JSON.")
-        if not isinstance(message, dict):
-            return _failure('The request must be a JSON object like {"command": "status"}.')
-        command, args = message.get("command"), message.get("args", {})
-        if not isinstance(command, str) or not command:
-            return _failure('The request needs a "command", such as "status".')
-        if args is None:
-            args = {}
-        if not isinstance(args, dict):
-            return _failure('The request\'s "args" must be a JSON object.')
-        try:
-            result = self._handler(command, args)
-            answer = _encode({"ok": True, "result": result})
-        except ValueError as error:  # CommandError, ActionError and friends
-            log.debug("command %r refused: %s", command, error)
-            return _failure(str(error) or "That command could not be carried out.")
-        except Exception:
-            log.exception("command %r failed", command)
-            return _failure("Respite ran into an unexpected problem; the details are in its log.")
-        return answer
-
-
-# ----- client --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    ok: bool
-    result: Any = None
-    error: str = ""
-
-
-def _read_line(socket: QLocalSocket, deadline: float) -> bytes:
-    """Read until a newline, the peer closing, or `deadline` (monotonic seconds)."""
-    buffer = b""
-    while b"\n" not in buffer:
-        # WORKAROUND: PySide6 keeps the GIL inside QLocalSocket.waitForReadyRead, so one
-        # long wait would freeze every other Python thread, an in-process server
-        # included. Wait in short slices and let go of the GIL in between.
-        if socket.waitForReadyRead(POLL_MS):
-            buffer += bytes(socket.readAll().data())
-        elif socket.state() != QLocalSocket.LocalSocketState.ConnectedState:
-            return buffer + bytes(socket.readAll().data())
-        elif time.monotonic() > deadline:
-            raise IpcError("Respite is running but did not answer in time.")
-        else:
-            time.sleep(0.001)
-        if len(buffer) > MAX_REPLY_BYTES:
-            raise IpcError("Respite's answer was far too long.")
-    return buffer
-
-
-def request(
-    command: str,
-    args: dict[str, Any] | None = None,
-    *,
-    name: str | None = None,
-    timeout: float = REPLY_TIMEOUT_SECONDS,
-) -> Reply | None:
-    """Send one command to the running instance and wait for its answer.
-
-    Returns None when no instance is running. Raises IpcError when one is there but
-    does not answer properly. Blocking; needs no QCoreApplication or event loop.
-    """
-    target = name if name is not None else server_name()
-    if sys.platform != "win32" and not _is_private_dir(Path(target).parent):
-        return None  # nothing of ours can be listening there
-    socket = QLocalSocket()
-    socket.connectToServer(target)
-    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
-        log.debug("no instance at %s: %s", target, socket.errorString())
-        socket.abort()
-        return None
-    try:
-        socket.write(QByteArray(_encode({"command": command, "args": args or {}})))
-        socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
-        buffer = _read_line(socket, time.monotonic() + timeout)
-    finally:
-        socket.abort()
-    line = buffer.split(b"\n", 1)[0]
-    try:
-        message = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise IpcError("Respite's answer could not be read.") from error
-    if not isinstance(message, dict) or not isinstance(message.get("ok"), bool):
-        raise IpcError("Respite's answer could not be read.")
-    if message["ok"]:
-        return Reply(True, message.get("result"))
-    return Reply(False, error=str(message.get("error") or "Respite could not do that."))
+        """Stop listening and hang up on every client; the socket file goes too."""
+        self._listener.close()
 
 
 # ----- single instance -----------------------------------------------------------------

@@ -6,13 +6,16 @@ answers on the GUI thread (qtbot keeps the event loop turning).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import socket
 import stat
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -20,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtNetwork import QLocalSocket
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
-from respite import cli, ipc, paths
+from respite import cli, ipc, ipc_protocol, ipc_windows, paths
+
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def in_thread(qtbot: Any, work: Callable[[], Any], timeout: int = 5000) -> Any:
@@ -51,21 +56,21 @@ def in_thread(qtbot: Any, work: Callable[[], Any], timeout: int = 5000) -> Any:
 
 
 def raw_exchange(name: str, payload: bytes) -> bytes:
-    """Send raw bytes and return everything the server answers before it goes quiet."""
-    sock = QLocalSocket()
-    sock.connectToServer(name)
-    assert sock.waitForConnected(1000)
-    sock.write(payload)
-    sock.waitForBytesWritten(1000)
-    answer = b""
-    deadline = time.monotonic() + 5
-    while answer.count(b"\n") < max(1, payload.count(b"\n")) and time.monotonic() < deadline:
-        # Short waits: PySide6 holds the GIL while it waits (see ipc._read_line).
-        if sock.waitForReadyRead(20):
-            answer += bytes(sock.readAll().data())
-        else:
-            time.sleep(0.001)
-    sock.abort()
+    """Send raw bytes; return the server's answers, a line per line sent, or all it sends
+    before it hangs up."""
+    if sys.platform == "win32":
+        pytest.skip("raw bytes over a Unix socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(name)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(payload)  # a server refusing a long request hangs up early
+        answer = b""
+        while answer.count(b"\n") < max(1, payload.count(b"\n")):
+            chunk = sock.recv(64 * 1024)
+            if not chunk:
+                break
+            answer += chunk
     return answer
 
 
@@ -81,7 +86,29 @@ class Recorder:
             raise RuntimeError("a bug")
         if command == "unjsonable":
             return {"when": object()}
+        if command == "long":
+            return {"text": "x" * LONG_ANSWER}
         return {"echo": args, "command": command}
+
+
+# Far more than a Unix socket's buffer (≈200 KiB on Linux, 8 KiB on macOS).
+LONG_ANSWER = 3 * 1024 * 1024
+
+
+class PipeServer:
+    """Windows' listener behind the face of `ipc.Server`; on Linux Qt's QLocalServer puts
+    it on a Unix socket, so the same tests and the same client reach it."""
+
+    def __init__(self, handler: ipc.Handler, data_dir: Path) -> None:
+        paths.ensure_private_dir(data_dir)
+        self.name = ipc.server_name(data_dir)
+        self.listener = ipc_windows.PipeListener(self.name, handler)
+
+    def listen(self) -> None:
+        self.listener.listen()
+
+    def close(self) -> None:
+        self.listener.close()
 
 
 @pytest.fixture
@@ -89,8 +116,23 @@ def data_dir() -> Path:
     return paths.data_dir()
 
 
+@pytest.fixture(params=["unix", "pipe"])
+def server(qtbot: Any, data_dir: Path, request: pytest.FixtureRequest) -> Any:
+    """The server as the app runs it here, and (as "pipe") the one Windows runs."""
+    recorder = Recorder()
+    running: Any
+    if request.param == "unix":
+        running = ipc.Server(recorder, data_dir=data_dir)
+    else:
+        running = PipeServer(recorder, data_dir)
+    running.listen()
+    running.recorder = recorder
+    yield running
+    running.close()
+
+
 @pytest.fixture
-def server(qtbot: Any, data_dir: Path) -> Any:
+def unix_server(qtbot: Any, data_dir: Path) -> Any:
     recorder = Recorder()
     running = ipc.Server(recorder, data_dir=data_dir)
     running.listen()
@@ -168,6 +210,82 @@ def test_an_endless_request_is_refused(qtbot: Any, server: Any) -> None:
     assert json.loads(answer.splitlines()[0]) == {"ok": False, "error": "The request is too long."}
 
 
+def test_a_request_too_long_for_the_server_gets_its_sentence(qtbot: Any, server: Any) -> None:
+    text = "x" * (ipc.MAX_REQUEST_BYTES + 10)
+    reply = in_thread(qtbot, lambda: ipc.request("win", {"text": text}))
+
+    assert reply == ipc.Reply(False, error="The request is too long.")
+    assert server.recorder.calls == []
+
+
+def test_an_answer_longer_than_the_socket_buffer_arrives_whole(qtbot: Any, server: Any) -> None:
+    reply = in_thread(qtbot, lambda: ipc.request("long"))
+
+    assert reply == ipc.Reply(True, {"text": "x" * LONG_ANSWER})
+
+
+def test_a_client_that_never_finishes_its_line_holds_up_no_one(qtbot: Any, server: Any) -> None:
+    if sys.platform == "win32":
+        pytest.skip("raw bytes over a Unix socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.connect(server.name)
+        silent.sendall(b'{"command": "hal')  # and then nothing, for as long as it likes
+
+        reply = in_thread(qtbot, lambda: ipc.request("status"))
+
+    assert reply is not None and reply.ok
+    assert server.recorder.calls == [("status", {})]
+
+
+def _left_behind(server: Any) -> tuple[int, int, int]:
+    """Open descriptors, live per-connection Python objects and Qt wrappers, and Qt
+    objects under the server, once Qt has deleted what it was asked to delete later."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qt_root = server.listener if isinstance(server, PipeServer) else server
+    # First: listing the children gives each a wrapper, which PySide keeps.
+    children = len(qt_root.findChildren(QObject))
+    kinds = (ipc_protocol.Session, ipc._Connection, QObject)
+    return (
+        len(os.listdir("/proc/self/fd")),
+        sum(isinstance(thing, kinds) for thing in gc.get_objects()),
+        children,
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc/self/fd")
+def test_fifty_requests_leave_nothing_behind(qtbot: Any, server: Any) -> None:
+    """The leak of docs/performance.md ("every request on the local socket leaves ≈1 KiB
+    behind"): each connection's socket, objects and notifiers must go with it."""
+    before = _left_behind(server)
+
+    replies = in_thread(qtbot, lambda: [ipc.request("status") for _ in range(50)])
+
+    assert all(reply is not None and reply.ok for reply in replies)
+    assert len(server.recorder.calls) == 50
+
+    def all_gone() -> None:  # the last hang-ups reach the server through its event loop
+        assert _left_behind(server) == before
+
+    qtbot.waitUntil(all_gone, timeout=5000)
+
+
+def test_the_windows_client_round_trips_with_the_windows_server(qtbot: Any, data_dir: Path) -> None:
+    recorder = Recorder()
+    running = PipeServer(recorder, data_dir)
+    running.listen()
+    try:
+        answer = in_thread(
+            qtbot,
+            lambda: ipc_windows.pipe_exchange(running.name, b'{"command": "snooze"}\n', 5.0),
+        )
+        nobody = ipc_windows.pipe_exchange(running.name + "-none", b"{}\n", 5.0)
+    finally:
+        running.close()
+
+    assert json.loads(answer) == {"ok": True, "result": {"echo": {}, "command": "snooze"}}
+    assert nobody is None
+
+
 def test_no_running_instance_means_none(data_dir: Path) -> None:
     paths.ensure_private_dir(data_dir)
 
@@ -192,9 +310,111 @@ def test_a_stale_socket_file_is_not_an_instance_and_is_replaced(qtbot: Any, data
     assert not os.path.exists(name)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="socket files")
+def test_a_second_server_on_the_same_socket_is_refused_and_the_first_answers_on(
+    qtbot: Any, unix_server: Any, data_dir: Path
+) -> None:
+    second = ipc.Server(Recorder(), data_dir=data_dir)
+
+    with pytest.raises(ipc.IpcError) as refused:
+        second.listen()
+
+    assert str(refused.value) == (
+        f"Another Respite is already answering commands on {unix_server.name}; "
+        "only one can run at a time."
+    )
+    assert in_thread(qtbot, lambda: ipc.request("status")) is not None
+    assert unix_server.recorder.calls == [("status", {})]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="socket files")
+def test_a_file_in_the_way_of_the_socket_is_left_alone(data_dir: Path) -> None:
+    paths.ensure_private_dir(data_dir)
+    name = Path(ipc.server_name(data_dir))
+    name.write_text("not a socket")
+    server = ipc.Server(Recorder(), data_dir=data_dir)
+
+    with pytest.raises(ipc.IpcError, match="is in the way"):
+        server.listen()
+
+    assert name.read_text() == "not a socket"
+
+
+def _connect_as_nobody(path: str) -> bytes:
+    """What the server answers a process of user 65534 that connects to `path`."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(reader)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+                client.settimeout(5)
+                client.connect(path)
+                with contextlib.suppress(OSError):
+                    client.sendall(b'{"command": "status"}\n')
+                os.write(writer, client.recv(4096))
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    return answer
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or os.geteuid() != 0, reason="becoming another user needs root"
+)
+def test_another_user_who_reaches_the_socket_is_refused(qtbot: Any, data_dir: Path) -> None:
+    # Folder and file opened up after listening, so only the peer credentials stand in
+    # the way (normally the private folder already does).
+    folder = Path(tempfile.mkdtemp(prefix="respite-peer-", dir="/tmp"))
+    recorder = Recorder()
+    server = ipc.Server(recorder, data_dir=data_dir, name=str(folder / "respite.sock"))
+    server.listen()
+    try:
+        folder.chmod(0o711)
+        os.chmod(server.name, 0o666)
+        answer = in_thread(qtbot, lambda: _connect_as_nobody(server.name))
+        folder.chmod(0o700)  # the client only talks into a private folder
+        own = in_thread(qtbot, lambda: ipc.request("status", name=server.name))
+    finally:
+        server.close()
+        folder.rmdir()
+
+    assert json.loads(answer) == {"ok": False, "error": ipc.NOT_YOURS}
+    assert own is not None and own.ok
+    assert recorder.calls == [("status", {})]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_the_peer_of_a_socket_pair_is_this_user() -> None:
+    first, second = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with first, second:
+        assert ipc.peer_uid(first) == os.geteuid()
+
+
+def test_a_struct_xucred_gives_the_peers_user() -> None:
+    # struct xucred as Apple's <sys/ucred.h> lays it out, in this machine's byte order:
+    # u_int cr_version; uid_t cr_uid; short cr_ngroups; gid_t cr_groups[16].
+    layout = struct.Struct("@IIh16I")
+    assert layout.size == ipc._XUCRED_SIZE
+    data = layout.pack(0, 501, 2, 20, 12, *[0] * 14)
+
+    assert ipc.xucred_uid(data) == 501
+    assert ipc.xucred_uid(data + bytes(8)) == 501  # FreeBSD's is longer; the head is the same
+    with pytest.raises(ValueError, match="version 1"):
+        ipc.xucred_uid(layout.pack(1, 501, 2, 20, 12, *[0] * 14))
+    with pytest.raises(ValueError, match="too short"):
+        ipc.xucred_uid(data[:7])
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
-def test_only_the_user_can_open_the_socket(server: Any, data_dir: Path) -> None:
-    name = Path(server.name)
+def test_only_the_user_can_open_the_socket(unix_server: Any, data_dir: Path) -> None:
+    name = Path(unix_server.name)
     assert name.parent == data_dir.resolve()
     assert stat.S_ISSOCK(name.stat().st_mode)
     assert stat.S_IMODE(name.stat().st_mode) & 0o077 == 0
@@ -238,6 +458,56 @@ def test_a_second_start_asks_the_first_to_show_itself(
     assert code == 0
     assert capsys.readouterr().out == "Respite is already running; showing it.\n"
     assert server.recorder.calls == [("show", {})]
+
+
+def test_a_command_reaches_the_app_without_loading_qt(qtbot: Any, unix_server: Any) -> None:
+    script = (
+        "import sys\n"
+        "from respite import cli\n"
+        "code = cli.main(['win', 'no Qt here'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))\n"
+        "sys.exit(code)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+
+    result = in_thread(
+        qtbot,
+        lambda: subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+        ),
+        timeout=60_000,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Noted: no Qt here — nice one.", "[]"]
+    assert unix_server.recorder.calls == [("win", {"text": "no Qt here"})]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc/PID/maps")
+def test_the_running_app_loads_no_qtnetwork(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(SRC))
+    errors = tmp_path / "app.err"
+    with errors.open("wb") as err:
+        app = subprocess.Popen(
+            [sys.executable, "-m", "respite", "--no-tray"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while ipc.request("ping") is None:
+            assert app.poll() is None, errors.read_text()
+            assert time.monotonic() < deadline, errors.read_text()
+            time.sleep(0.05)
+        libraries = Path(f"/proc/{app.pid}/maps").read_text()
+    finally:
+        app.terminate()
+        assert app.wait(timeout=30) == 0, errors.read_text()
+
+    assert "libQt6Core" in libraries  # Qt's libraries show there
+    assert "libQt6Network" not in libraries
 
 
 # ----- the instance lock ---------------------------------------------------------------

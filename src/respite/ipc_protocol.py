@@ -1,0 +1,275 @@
+"""The Qt-free half of `respite.ipc`: where the socket lives, the line protocol both ends
+speak, and the blocking client the `respite` commands use.
+
+Nothing here imports Qt, so `respite win` and friends reach the running app without
+loading it (on Windows the client's named pipe still goes through QtNetwork).
+
+The protocol is one JSON object per line each way:
+
+    request:  {"command": "pause", "args": {"minutes": 30}}
+    response: {"ok": true, "result": ...}  or  {"ok": false, "error": "One clear sentence."}
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import socket
+import stat
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from respite import paths
+
+__all__ = [
+    "MAX_REQUEST_BYTES",
+    "CommandError",
+    "Handler",
+    "IpcError",
+    "Reply",
+    "Session",
+    "request",
+    "server_name",
+]
+
+log = logging.getLogger(__name__)
+
+SOCKET_FILE_NAME = "respite.sock"
+# A request line longer than this is refused (commands are tiny).
+MAX_REQUEST_BYTES = 64 * 1024
+# sun_path holds 108 bytes on Linux and 104 on macOS, with the terminating NUL.
+MAX_SOCKET_PATH = 100
+CONNECT_TIMEOUT_SECONDS = 1.0
+REPLY_TIMEOUT_SECONDS = 5.0
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+
+# What a handler gets: the command name and its arguments; it returns a JSON-able result
+# or raises CommandError / ValueError with a sentence for the user.
+Handler = Callable[[str, dict[str, Any]], Any]
+
+
+class IpcError(Exception):
+    """The socket can't be used; the message is one sentence for the user."""
+
+
+class CommandError(ValueError):
+    """A request the running app refuses; the message goes back to the client as is."""
+
+
+# ----- naming --------------------------------------------------------------------------
+
+
+def _user_name() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME / USER
+        name = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "user"
+
+
+def _digest(folder: Path) -> str:
+    # A checksum, not a hash: it only tells data folders apart, and hashlib would load
+    # OpenSSL (≈3 MiB resident) into the running app for it.
+    resolved = folder.expanduser().resolve()
+    return f"{zlib.crc32(os.fsencode(resolved)):08x}"
+
+
+def _fits(path: Path) -> bool:
+    return len(os.fsencode(path)) <= MAX_SOCKET_PATH
+
+
+def is_private_dir(folder: Path) -> bool:
+    """An existing folder that is ours and closed to everyone else."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and stat.S_IMODE(info.st_mode) & 0o077 == 0
+    )
+
+
+def temp_folder() -> Path:
+    return Path(tempfile.gettempdir()) / f"respite-{os.getuid()}"
+
+
+def server_name(data_dir: Path | None = None) -> str:
+    """The name the running instance listens on (a full socket path on POSIX).
+
+    Pure: it creates nothing. `Server.listen` makes the chosen folder private first.
+    """
+    folder = data_dir if data_dir is not None else paths.data_dir()
+    digest = _digest(folder)
+    if sys.platform == "win32":
+        # A named pipe; UserAccessOption restricts it to this user.
+        return f"respite-{_user_name()}-{digest}"
+    candidate = folder.expanduser().resolve() / SOCKET_FILE_NAME
+    if _fits(candidate):
+        return str(candidate)
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime:
+        candidate = Path(runtime) / f"respite-{digest}.sock"
+        if _fits(candidate) and is_private_dir(Path(runtime)):
+            return str(candidate)
+    return str(temp_folder() / f"respite-{digest}.sock")
+
+
+# ----- the server's side of the protocol ------------------------------------------------
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return (json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def failure(error: str) -> bytes:
+    return encode({"ok": False, "error": error})
+
+
+def answer(handler: Handler, line: bytes) -> bytes:
+    """The response line to one request line; the handler's errors become error replies."""
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return failure("The request was not a line of JSON.")
+    if not isinstance(message, dict):
+        return failure('The request must be a JSON object like {"command": "status"}.')
+    command, args = message.get("command"), message.get("args", {})
+    if not isinstance(command, str) or not command:
+        return failure('The request needs a "command", such as "status".')
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        return failure('The request\'s "args" must be a JSON object.')
+    try:
+        return encode({"ok": True, "result": handler(command, args)})
+    except ValueError as error:  # CommandError, ActionError and friends
+        log.debug("command %r refused: %s", command, error)
+        return failure(str(error) or "That command could not be carried out.")
+    except Exception:
+        log.exception("command %r failed", command)
+        return failure("Respite ran into an unexpected problem; the details are in its log.")
+
+
+class Session:
+    """One connection's requests, whatever the transport: bytes in as they arrive, one
+    response line out per request line. A request longer than MAX_REQUEST_BYTES gets
+    one error line and ends the session (`finished`): the transport sends what it has
+    and hangs up."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._pending = bytearray()
+        self.finished = False
+
+    def feed(self, data: bytes) -> bytes:
+        """What to send back for `data`, the next bytes read from the client."""
+        if self.finished:
+            return b""
+        replies = bytearray()
+        if b"\n" in data:  # only new bytes are searched: a slow sender costs no rescans
+            self._pending += data
+            *lines, rest = bytes(self._pending).split(b"\n")
+            self._pending = bytearray(rest)
+            for line in lines:
+                if len(line) + 1 > MAX_REQUEST_BYTES:
+                    return bytes(replies + self._refuse())
+                replies += answer(self._handler, line + b"\n")
+        else:
+            self._pending += data
+        if len(self._pending) > MAX_REQUEST_BYTES:
+            replies += self._refuse()
+        return bytes(replies)
+
+    def _refuse(self) -> bytes:
+        self.finished = True
+        self._pending.clear()
+        return failure("The request is too long.")
+
+
+# ----- client --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    ok: bool
+    result: Any = None
+    error: str = ""
+
+
+def _unix_exchange(target: str, payload: bytes, timeout: float) -> bytes | None:
+    """Send `payload` and read one answer line; None when nothing listens at `target`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(CONNECT_TIMEOUT_SECONDS)
+        try:
+            sock.connect(target)
+        except OSError as error:  # no file, nobody listening (a stale file), not ours
+            log.debug("no instance at %s: %s", target, error)
+            return None
+        deadline = time.monotonic() + timeout
+        buffer = b""
+        try:
+            try:
+                sock.sendall(payload)
+            except (BrokenPipeError, ConnectionResetError) as error:
+                # The app hung up before taking it all (a request too long): its
+                # reason waits to be read below.
+                log.debug("the app stopped reading: %s", error)
+            while b"\n" not in buffer:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                chunk = sock.recv(64 * 1024)
+                if not chunk:
+                    break  # the app hung up; whatever came is the answer
+                buffer += chunk
+                if len(buffer) > MAX_REPLY_BYTES:
+                    raise IpcError("Respite's answer was far too long.")
+        except TimeoutError as error:
+            raise IpcError("Respite is running but did not answer in time.") from error
+        except OSError as error:
+            raise IpcError(f"Respite is running but the connection broke ({error}).") from error
+        return buffer
+
+
+def request(
+    command: str,
+    args: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    timeout: float = REPLY_TIMEOUT_SECONDS,
+) -> Reply | None:
+    """Send one command to the running instance and wait for its answer.
+
+    Returns None when no instance is running. Raises IpcError when one is there but
+    does not answer properly. Blocking; needs no QCoreApplication or event loop.
+    """
+    target = name if name is not None else server_name()
+    payload = encode({"command": command, "args": args or {}})
+    if sys.platform == "win32":
+        from respite.ipc_windows import pipe_exchange
+
+        buffer = pipe_exchange(target, payload, timeout)
+    elif is_private_dir(Path(target).parent):
+        buffer = _unix_exchange(target, payload, timeout)
+    else:
+        return None  # nothing of ours can be listening there
+    if buffer is None:
+        return None
+    line = buffer.split(b"\n", 1)[0]
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise IpcError("Respite's answer could not be read.") from error
+    if not isinstance(message, dict) or not isinstance(message.get("ok"), bool):
+        raise IpcError("Respite's answer could not be read.")
+    if message["ok"]:
+        return Reply(True, message.get("result"))
+    return Reply(False, error=str(message.get("error") or "Respite could not do that."))

@@ -1,0 +1,93 @@
+"""The Qt-free half of the local socket: one connection's requests, and the client."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from respite import paths
+from respite.ipc_protocol import MAX_REQUEST_BYTES, IpcError, Session, request, server_name
+
+
+def echo(command: str, args: dict[str, Any]) -> Any:
+    return {"command": command, **args}
+
+
+def answers(data: bytes) -> list[Any]:
+    return [json.loads(line) for line in data.splitlines()]
+
+
+TOO_LONG = {"ok": False, "error": "The request is too long."}
+
+
+def test_a_request_is_answered_once_its_line_is_complete() -> None:
+    session = Session(echo)
+
+    assert session.feed(b'{"command": "pa') == b""
+    assert answers(session.feed(b'use", "args": {"minutes": 5}}\n')) == [
+        {"ok": True, "result": {"command": "pause", "minutes": 5}}
+    ]
+
+
+def test_requests_in_one_read_are_answered_in_order() -> None:
+    session = Session(echo)
+
+    replies = session.feed(b'{"command": "a"}\n{"command": "b"}\n{"command": "c')
+
+    assert [reply["result"]["command"] for reply in answers(replies)] == ["a", "b"]
+    assert answers(session.feed(b'"}\n')) == [{"ok": True, "result": {"command": "c"}}]
+
+
+def _line(length: int) -> bytes:
+    """A request line of exactly `length` bytes, its newline included."""
+    head, tail = b'{"command": "a", "args": {"pad": "', b'"}}\n'
+    return head + b"x" * (length - len(head) - len(tail)) + tail
+
+
+def test_a_line_at_the_limit_is_answered_and_one_byte_more_ends_the_session() -> None:
+    session = Session(echo)
+    assert answers(session.feed(_line(MAX_REQUEST_BYTES)))[0]["ok"] is True
+
+    replies = session.feed(b'{"command": "b"}\n' + _line(MAX_REQUEST_BYTES + 1) + b"{}\n")
+
+    assert answers(replies) == [{"ok": True, "result": {"command": "b"}}, TOO_LONG]
+    assert session.finished
+    assert session.feed(b'{"command": "c"}\n') == b""
+
+
+def test_endless_bytes_without_a_newline_end_the_session() -> None:
+    session = Session(echo)
+
+    assert session.feed(b"x" * MAX_REQUEST_BYTES) == b""
+    assert answers(session.feed(b"x")) == [TOO_LONG]
+    assert session.finished
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_an_app_that_never_answers_is_an_error_after_the_timeout() -> None:
+    name = server_name()
+    paths.ensure_private_dir(Path(name).parent)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(name)
+        listening.listen(1)  # connections wait there, never accepted nor answered
+
+        with pytest.raises(IpcError, match="did not answer in time"):
+            request("status", timeout=0.2)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_no_answer_from_a_folder_others_can_enter(tmp_path: Path) -> None:
+    open_folder = tmp_path / "open"
+    open_folder.mkdir(mode=0o755)
+    open_folder.chmod(0o755)
+    name = str(open_folder / "respite.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(name)
+        listening.listen(1)
+
+        assert request("status", name=name, timeout=0.2) is None
