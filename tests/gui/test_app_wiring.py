@@ -18,7 +18,7 @@ from respite.core.events import EventKind
 from respite.runtime import Runtime
 from respite.ui.break_window import BreakWindow
 from respite.ui.shell import Desktop
-from tests.gui.test_shell import LONDON, AlwaysActive, at, break_nudge, kinds
+from tests.gui.test_shell import LONDON, AlwaysActive, at, break_nudge, deleted, kinds
 
 
 class FakeFullscreen:
@@ -102,6 +102,21 @@ def test_losing_the_notification_server_falls_back_to_the_popup(wired) -> None:
     app, _ = wired
     app._notifications_lost("the bus went away")
     assert app.desktop.notifier is app.desktop.popups
+
+
+def test_quitting_closes_the_open_settings_and_history_windows(
+    wired: tuple[DesktopApp, FakeFullscreen],
+) -> None:
+    app, _ = wired
+    desktop = app.desktop
+    desktop.handle_intent("settings")
+    desktop.handle_intent("history")
+    windows = [desktop.settings_window, desktop.history_window]
+    assert all(window is not None and window.isVisible() for window in windows)
+    app.stop()
+    assert not any(window.isVisible() for window in windows if window is not None)
+    assert all(deleted(window) for window in windows if window is not None)
+    assert desktop.settings_window is None and desktop.history_window is None
 
 
 def test_the_strict_style_covers_the_screen(qtbot, clock) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, Qt
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPoint, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -28,6 +29,7 @@ from respite.qt import emit
 from respite.runtime import Runtime
 from respite.ui.history_window import TITLE, HistoryWindow
 from respite.ui.shell import Desktop
+from tests.gui.test_shell import deleted, open_window
 
 LONDON = ZoneInfo("Europe/London")
 UK = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
@@ -214,13 +216,21 @@ def paths() -> Paths:
 
 
 @pytest.fixture
-def make_window(qtbot, paths: Paths) -> Callable[[Runtime], HistoryWindow]:
+def make_window(qtbot, paths: Paths) -> Iterator[Callable[[Runtime], HistoryWindow]]:
+    """Builds history windows; those still there are closed after the test (closing
+    deletes a window, and some tests close theirs)."""
+    made: list[HistoryWindow] = []
+
     def make(runtime: Runtime) -> HistoryWindow:
         window = HistoryWindow(runtime, choose_path=paths)
-        qtbot.addWidget(window)
+        made.append(window)
         return window
 
-    return make
+    yield make
+    for window in made:
+        if shiboken6.isValid(window):
+            window.close()
+            assert deleted(window)
 
 
 @pytest.fixture
@@ -440,7 +450,7 @@ def test_escape_ctrl_w_and_ctrl_f4_close_the_window(
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     qtbot.keyClick(window, *keys)
-    assert not window.isVisible()
+    assert deleted(window)
 
 
 # ----- wins, refreshing ----------------------------------------------------------------
@@ -492,11 +502,11 @@ def test_status_changes_refresh_only_a_week_with_today(
     emit(seeded.status_changed, seeded.engine.status())
     assert window.load_count == before  # a past week doesn't change
 
-    window.hide()
     window.this_week()
+    window.close()  # deleted at the event loop's next turn
     before = window.load_count
     emit(seeded.status_changed, seeded.engine.status())
-    assert window.load_count == before  # nor does a hidden window
+    assert window.load_count == before  # nor does a closed window
 
 
 # ----- sharing -------------------------------------------------------------------------
@@ -640,15 +650,21 @@ def test_light_and_dark_palettes_render(window: HistoryWindow, name: str, qtbot)
 
 def test_the_tray_menu_opens_the_history(uk_locale: None, seeded: Runtime, qtbot) -> None:
     desktop = Desktop(seeded, tray_wait_ms=0)
-    desktop.handle_intent("history")
-    window = desktop.history_window
-    qtbot.addWidget(window)
     try:
+        desktop.handle_intent("history")
+        window = desktop.history_window
         assert isinstance(window, HistoryWindow) and window.isVisible()
         window.show_week(SEEDED_MONDAY)
+        assert open_window(desktop, "history") is window  # while open: back on this week
+        assert window.week_start == date(2026, 6, 8)
+        assert window.chart.title.text() == "Week 2026-W24 (Mon 8 Jun – Sun 14 Jun)"
+
+        window.show_week(SEEDED_MONDAY)
         window.close()
-        desktop.handle_intent("history")  # the same window, back on this week
-        assert desktop.history_window is window
-        assert window.isVisible() and window.week_start == date(2026, 6, 8)
+        assert deleted(window) and desktop.history_window is None
+        again = open_window(desktop, "history")  # a new one, on this week
+        assert isinstance(again, HistoryWindow) and again is not window
+        assert again.week_start == date(2026, 6, 8)
     finally:
         desktop.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

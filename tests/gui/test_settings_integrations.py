@@ -35,6 +35,7 @@ from respite.ui.settings_integrations import CalendarDialog, EntryDialog, EntryL
 from respite.ui.settings_window import SettingsWindow
 from tests.gui import test_settings_window as window_tests
 from tests.gui.test_settings_window import click, on_disk, set_value, write_externally
+from tests.gui.test_shell import deleted
 from tests.loopback import Loopback, Route, loopback_server  # noqa: F401  (the loopback fixture)
 from tests.unit import test_secrets
 from tests.unit.test_secrets import LockedKeyring, MemoryKeyring
@@ -104,6 +105,7 @@ clock = window_tests.clock
 settings_path = window_tests.settings_path
 started_runtime = window_tests.runtime
 autostart = window_tests.autostart
+make_window = window_tests.make_window
 window = window_tests.window
 
 
@@ -243,7 +245,7 @@ def test_editing_a_calendar_changes_only_its_line(
     ok(qtbot, dialog)
     click(qtbot, window.ok_button)
 
-    assert not window.isVisible()
+    assert deleted(window)
     assert file_text(runtime) == HAND_WRITTEN.replace("~/family.ics", "~/shared/family.ics")
     assert runtime.settings.calendars[1] == CalendarSource("Family", "~/shared/family.ics")
 
@@ -357,8 +359,12 @@ def test_a_new_address_for_a_calendar_is_a_change_to_save(
 
 
 def test_cancel_stores_no_secret(
-    qtbot: Any, window: SettingsWindow, runtime: Runtime, keyring_in_memory: MemoryKeyring
+    qtbot: Any,
+    make_window: Callable[[], SettingsWindow],
+    runtime: Runtime,
+    keyring_in_memory: MemoryKeyring,
 ) -> None:
+    window = make_window()
     dialog = open_add(qtbot, window.calendars)
     type_into(qtbot, dialog.name, "Team")
     click(qtbot, dialog.web_choice)
@@ -366,10 +372,11 @@ def test_cancel_stores_no_secret(
     ok(qtbot, dialog)
     click(qtbot, window.cancel_button)
 
+    assert deleted(window)
     assert keyring_in_memory.store == {}
     assert file_text(runtime) == HAND_WRITTEN
-    window.present()
-    assert [c.name for c in window.calendars.values()] == ["Work", "Family"]
+    again = make_window()
+    assert [c.name for c in again.calendars.values()] == ["Work", "Family"]
 
 
 def test_fixing_a_calendar_clears_its_message(
@@ -625,7 +632,7 @@ def test_a_bad_entry_is_explained_beside_its_field_and_nothing_changes(
 
 
 def test_each_hook_shows_its_last_run(
-    qtbot: Any, window: SettingsWindow, runtime: Runtime, tmp_path: Path
+    qtbot: Any, make_window: Callable[[], SettingsWindow], runtime: Runtime, tmp_path: Path
 ) -> None:
     ran = tmp_path / "ran.txt"
     works = [sys.executable, "-c", f"open({str(ran)!r}, 'w')"]
@@ -640,8 +647,7 @@ def test_each_hook_shows_its_last_run(
     runtime.perform("pause", minutes=10)
     assert runtime.hooks.wait(timeout=15)
     assert ran.exists()
-    window.reject()
-    window.present()  # opened again: the latest results
+    window = make_window()  # opened after the runs: their results
 
     runs = [window.hooks.tree.topLevelItem(i).text(3) for i in range(3)]
     assert runs[0] == "✓ Pause, today 10:00"
@@ -649,8 +655,8 @@ def test_each_hook_shows_its_last_run(
     assert runs[2] == "Not run yet"
     dialog = open_edit(qtbot, window.hooks, 1)
     assert dialog.last_run.text() == runs[1]
-    window.reject()  # the window closing closes the dialog too
-    assert not dialog.isVisible() and window.hooks.dialog is None
+    window.reject()  # the window closing takes the dialog with it
+    assert deleted(window) and deleted(dialog)
 
 
 # --------------------------------------------------------------------------- no keyring

@@ -9,7 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt, QTime
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTime
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -45,6 +46,7 @@ from respite.ui import settings_window as settings_window_module
 from respite.ui.settings_widgets import DayEditor, MinutesSpin
 from respite.ui.settings_window import SettingsWindow
 from respite.ui.shell import Desktop
+from tests.gui.test_shell import deleted, open_window
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 23)
@@ -130,11 +132,29 @@ def autostart() -> FakeAutostart:
 
 
 @pytest.fixture
-def window(qtbot, runtime: Runtime, autostart: FakeAutostart) -> SettingsWindow:
-    shown = SettingsWindow(runtime, autostart=autostart)
-    qtbot.addWidget(shown)
-    shown.show()
-    return shown
+def make_window(
+    qtbot, runtime: Runtime, autostart: FakeAutostart
+) -> Iterator[Callable[[], SettingsWindow]]:
+    """Shows a new settings window each call; those still there are closed after the
+    test (closing deletes a window, and many tests close theirs)."""
+    made: list[SettingsWindow] = []
+
+    def make() -> SettingsWindow:
+        shown = SettingsWindow(runtime, autostart=autostart)
+        shown.show()
+        made.append(shown)
+        return shown
+
+    yield make
+    for shown in made:
+        if shiboken6.isValid(shown):
+            shown.close()
+            assert deleted(shown)
+
+
+@pytest.fixture
+def window(make_window: Callable[[], SettingsWindow]) -> SettingsWindow:
+    return make_window()
 
 
 def on_disk(runtime: Runtime) -> Settings:
@@ -443,12 +463,14 @@ def test_turning_long_breaks_off_allows_a_long_short_interval(
     set_value(window, "breaks.long_enabled", False)
     assert window.problems == []
     click(qtbot, window.ok_button)
-    assert not window.isVisible()
+    assert deleted(window)
     assert runtime.settings.breaks.short.every_minutes == 150
     assert runtime.settings.breaks.long_enabled is False
 
 
-def test_cancel_changes_nothing(qtbot, window: SettingsWindow, runtime: Runtime) -> None:
+def test_cancel_changes_nothing(
+    qtbot, window: SettingsWindow, runtime: Runtime, autostart: FakeAutostart
+) -> None:
     write_externally(runtime, HAND_WRITTEN)
     before = runtime.settings_path.read_bytes()
     settings_before = runtime.settings
@@ -459,20 +481,16 @@ def test_cancel_changes_nothing(qtbot, window: SettingsWindow, runtime: Runtime)
 
     click(qtbot, window.cancel_button)
 
-    assert not window.isVisible()
+    assert deleted(window)  # and the edits with it
     assert runtime.settings_path.read_bytes() == before
     assert runtime.settings == settings_before
-    window.present()  # opened again: what Respite uses, not the discarded edits
-    assert window.field("breaks.short.every_minutes").value() == 30
-    assert window.days["monday"].windows() == list(settings_before.work_hours.windows(0))
-    assert window.reminders.rows == []
-    assert not window.is_dirty()
+    assert autostart.calls == []
 
 
 def test_escape_is_cancel(qtbot, window: SettingsWindow, runtime: Runtime) -> None:
     set_value(window, "snooze.daily_limit", 9)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert not window.isVisible()
+    assert deleted(window)
     assert not runtime.settings_path.exists()
     assert runtime.settings.snooze.daily_limit == 6
 
@@ -712,13 +730,30 @@ def test_every_control_is_named_and_reachable_by_keyboard(window: SettingsWindow
         assert window.tabs.tabText(index).startswith("&")  # Alt+letter opens each tab
 
 
-def test_the_tray_menu_opens_the_window(qtbot, runtime: Runtime) -> None:
+def test_the_tray_menu_opens_the_window_and_cancel_forgets_the_edits(
+    qtbot, runtime: Runtime
+) -> None:
+    write_externally(runtime, HAND_WRITTEN)
     desktop = Desktop(runtime, tray_wait_ms=0)
-    desktop.handle_intent("settings")
-    window = desktop.settings_window
-    qtbot.addWidget(window)
-    assert isinstance(window, SettingsWindow) and window.isVisible()
-    desktop.open_settings()
-    assert desktop.settings_window is window
-    window.reject()
-    desktop.close()
+    try:
+        desktop.handle_intent("settings")
+        window = desktop.settings_window
+        assert isinstance(window, SettingsWindow) and window.isVisible()
+        set_value(window, "breaks.short.every_minutes", 45)
+        click(qtbot, window.days["monday"].off)
+        window.reminders.add_reminder("Water", "0 * * * *")
+        assert open_window(desktop, "settings") is window  # while open: edits and all
+        assert window.field("breaks.short.every_minutes").value() == 45
+
+        click(qtbot, window.cancel_button)
+        assert deleted(window) and desktop.settings_window is None
+
+        again = open_window(desktop, "settings")  # what Respite uses, not the edits
+        assert isinstance(again, SettingsWindow) and again is not window
+        assert again.field("breaks.short.every_minutes").value() == 30
+        assert again.days["monday"].windows() == list(runtime.settings.work_hours.windows(0))
+        assert again.reminders.rows == []
+        assert not again.is_dirty()
+    finally:
+        desktop.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

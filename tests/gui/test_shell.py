@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import QPushButton, QSystemTrayIcon
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt
+from PySide6.QtWidgets import QApplication, QPushButton, QSystemTrayIcon, QWidget
 
 from respite.core.clock import FakeClock
 from respite.core.engine import Phase
 from respite.core.events import EventKind
 from respite.core.nudges import Choice, Nudge, NudgeKind
+from respite.qt import emit
 from respite.runtime import Runtime
 from respite.ui.break_window import BreakWindow, countdown_text
 from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
@@ -61,6 +65,14 @@ def desktop(qtbot, runtime: Runtime) -> Iterator[Desktop]:
     shell.start()
     yield shell
     shell.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def deleted(thing: QObject) -> bool:
+    """Whether Qt has deleted `thing`, once the deletions already asked for are done
+    (closing a window that deletes on close asks for one at the event loop's next turn)."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return not shiboken6.isValid(thing)
 
 
 def logged(runtime: Runtime) -> list[tuple[EventKind, dict]]:
@@ -293,3 +305,106 @@ def test_start_up_notices_wait_for_the_tray_and_never_block(qtbot, runtime) -> N
     shell._tray_found()
     assert told == []  # already shown in the window, not repeated
     shell.close()
+
+
+# ----- the settings and history windows live only while open ---------------------------
+
+WINDOWS = ("settings", "history")
+Close = Callable[[Any, QWidget], None]  # (qtbot, window)
+
+
+def open_window(desktop: Desktop, name: str) -> QWidget:
+    """What "Settings…" or "History…" in the tray menu does; the window it shows."""
+    desktop.handle_intent(name)
+    window = getattr(desktop, f"{name}_window")
+    assert isinstance(window, QWidget) and window.isVisible()
+    return window
+
+
+def press(*keys: Qt.Key | Qt.KeyboardModifier) -> Close:
+    def close(qtbot: Any, window: QWidget) -> None:
+        window.activateWindow()  # the history window's shortcuts need it active
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        qtbot.keyClick(window, *keys)
+
+    return close
+
+
+def click_button(name: str) -> Close:
+    def close(qtbot: Any, window: QWidget) -> None:
+        qtbot.mouseClick(getattr(window, name), Qt.MouseButton.LeftButton)
+
+    return close
+
+
+def close_button(qtbot: Any, window: QWidget) -> None:
+    """The title bar's close button: the window system asks the window to close."""
+    handle = window.windowHandle()
+    assert handle is not None
+    handle.close()
+
+
+CLOSINGS: dict[str, tuple[str, Close]] = {
+    "settings, Cancel": ("settings", click_button("cancel_button")),
+    "settings, OK": ("settings", click_button("ok_button")),
+    "settings, Escape": ("settings", press(Qt.Key.Key_Escape)),
+    "settings, close button": ("settings", close_button),
+    "history, Escape": ("history", press(Qt.Key.Key_Escape)),
+    "history, Ctrl+W": ("history", press(Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)),
+    "history, close button": ("history", close_button),
+}
+
+
+@pytest.mark.parametrize(("name", "close"), CLOSINGS.values(), ids=CLOSINGS.keys())
+def test_closing_a_window_deletes_it_and_the_next_click_builds_a_new_one(
+    desktop: Desktop, qtbot: Any, name: str, close: Close
+) -> None:
+    window = open_window(desktop, name)
+    close(qtbot, window)
+    assert deleted(window)
+    assert getattr(desktop, f"{name}_window") is None
+    again = open_window(desktop, name)
+    assert again is not window and not deleted(again)
+
+
+@pytest.mark.parametrize("name", WINDOWS)
+def test_a_second_click_brings_the_open_window_forward(desktop: Desktop, name: str) -> None:
+    window = open_window(desktop, name)
+    assert open_window(desktop, name) is window
+    shown = [w for w in QApplication.topLevelWidgets() if w.isVisible() and type(w) is type(window)]
+    assert shown == [window]
+
+
+@pytest.mark.parametrize("name", WINDOWS)
+def test_a_click_before_qt_deleted_the_closed_window_builds_a_new_one(
+    desktop: Desktop, name: str
+) -> None:
+    window = open_window(desktop, name)
+    window.close()  # deleted at the event loop's next turn: not yet
+    again = open_window(desktop, name)
+    assert again is not window
+    assert deleted(window)
+    assert getattr(desktop, f"{name}_window") is again and not deleted(again)
+    assert again.isVisible()
+
+
+def test_the_runtime_speaks_to_no_closed_window(
+    desktop: Desktop, runtime: Runtime, caplog: pytest.LogCaptureFixture, qtlog: Any
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in WINDOWS:
+        window = open_window(desktop, name)
+        window.close()
+        assert deleted(window)
+    qt_said = len(qtlog.records)
+    # What the runtime says to open windows: a new status, a changed and a bad file.
+    desktop.handle_intent("pause:30")
+    emit(runtime.status_changed, runtime.engine.status())
+    runtime.settings_path.write_text("[breaks.short]\nevery_minutes = 40\n", encoding="utf-8")
+    assert runtime.reload_settings() is True
+    runtime.settings_path.write_text("[breaks.short]\nevery_minutes = 0\n", encoding="utf-8")
+    assert runtime.reload_settings() is False
+    assert runtime.settings.breaks.short.every_minutes == 40
+    # Nothing raised in a slot (pytest-qt fails the test if one did), nothing said.
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert [r.message for r in qtlog.records[qt_said:]] == []

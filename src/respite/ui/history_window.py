@@ -1,11 +1,13 @@
 """The weekly history window: one week at a time, drawn and summed up.
 
-Non-modal and remembering nothing between runs. The week starts on the locale's first
-day (`QLocale().firstDayOfWeek()`); Alt+Left / Alt+Right step a week back / forward,
-Alt+Home comes back to this week, and Escape or Ctrl+W closes the window. The numbers
-come from `history_data.load_week` (range queries of just the weeks shown) and their
-wording from `core.history_format`, the same code `respite history` prints with. While
-the window is open and shows today, every `status_changed` of the runtime reloads it.
+Non-modal, and it lives only while open: closing it deletes it, so its widgets and its
+X image give their memory back, and the next one starts on this week. The week starts
+on the locale's first day (`QLocale().firstDayOfWeek()`); Alt+Left / Alt+Right step a
+week back / forward, Alt+Home comes back to this week, and Escape or Ctrl+W closes the
+window. The numbers come from `history_data.load_week` (range queries of just the weeks
+shown) and their wording from `core.history_format`, the same code `respite history`
+prints with. While the window is open and shows today, every `status_changed` of the
+runtime reloads it.
 
 File dialogs go through `choose_path` (injectable, so tests never block on a dialog).
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QLocale, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -100,11 +102,11 @@ class HistoryWindow(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.runtime = runtime
         self.choose_path = choose_path
         self.first_weekday = _first_weekday()
         self.load_count = 0
-        self._stale = False  # hidden since the last load
         self.view: WeekView | None = None
         self.setWindowTitle(TITLE)
         self.setWindowIcon(app_icon())
@@ -246,13 +248,9 @@ class HistoryWindow(QWidget):
 
     def present(self) -> None:
         """Show this week and bring the window forward (what the tray menu does)."""
-        this_week = self.this_week_start()
-        if self.week_start != this_week:
-            self.week_start = this_week
-            self._stale = True
-        if self._stale and self.isVisible():
-            self.load()
-        self.show()  # loads when it was hidden (see showEvent)
+        if self.week_start != self.this_week_start():
+            self.this_week()
+        self.show()
         self.raise_()
         self.activateWindow()
 
@@ -276,7 +274,6 @@ class HistoryWindow(QWidget):
             self._say(str(error))
             return
         self.view = view
-        self._stale = False
         self.load_count += 1
         self._show(view)
         emit(self.loaded)
@@ -305,16 +302,6 @@ class HistoryWindow(QWidget):
     def _settings_applied(self, _settings: Any) -> None:
         if self.isVisible():
             self.load()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.load()  # the log moved on while the window was hidden
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        super().hideEvent(event)
-        self._stale = True
-        self.feedback.clear()
 
     # ----- actions -------------------------------------------------------------------
 

@@ -202,6 +202,10 @@ def _secrets_after_failure(previous: Mapping[str, str | None], left: list[str]) 
 class SettingsWindow(QDialog):
     """Edit every setting; OK applies and closes, Apply applies, Cancel discards.
 
+    It lives only while open: closing it in any way (OK, Cancel, Escape, the window's
+    close button) deletes it, and with it any edits not applied; the next one is built
+    from the settings Respite uses then.
+
     `autostart` is the login-item backend (default: this system's, made on first use);
     `now` gives the current time for the reminder previews (default: the runtime's clock).
     Tests find each field with `field("breaks.short.every_minutes")`.
@@ -218,6 +222,7 @@ class SettingsWindow(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.runtime = runtime
         self._autostart = autostart
         self._now = now or runtime.clock.now
@@ -315,9 +320,7 @@ class SettingsWindow(QDialog):
         )
 
     def present(self) -> None:
-        """Show the window, fresh from the running settings unless it is already open."""
-        if not self.isVisible():
-            self.reset()
+        """Show the window and bring it forward (what the tray menu does)."""
         self.show()
         self.raise_()
         self.activateWindow()
@@ -410,10 +413,6 @@ class SettingsWindow(QDialog):
     def accept(self) -> None:
         if not self.is_dirty() or self.apply():
             super().accept()
-
-    def reject(self) -> None:
-        self.reset()  # nothing is written; the edits are gone
-        super().reject()
 
     def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+import shiboken6
 from PySide6 import QtCore  # `QtCore.Qt` only off the start-up path (see respite.qt)
 from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QSystemTrayIcon
@@ -93,8 +94,9 @@ class Desktop(QObject):
         self._status_line = ""
         self._pending_notices: list[str] = []
         # Built on first use: the break window at the first break, the status window
-        # only without a tray; most days nobody opens the settings or the history. Each
-        # costs memory for as long as the app runs (and names Qt's enums: respite.qt).
+        # only without a tray. Each costs memory for as long as the app runs (and names
+        # Qt's enums: respite.qt). The settings and history windows live only while open
+        # (closing deletes them): most days nobody opens them.
         self._break_window: BreakWindow | None = None
         self._status_window: StatusWindow | None = None
         self.settings_window: SettingsWindow | None = None
@@ -283,18 +285,34 @@ class Desktop(QObject):
             self.tell(str(error))
 
     def open_settings(self) -> None:
-        from respite.ui.settings_window import SettingsWindow
+        """Bring the open settings window forward, or build one."""
+        window = self.settings_window
+        if window is None or not window.isVisible():  # none, or closed and not deleted yet
+            from respite.ui.settings_window import SettingsWindow
 
-        if self.settings_window is None:  # one for the app's lifetime; Cancel just hides it
-            self.settings_window = SettingsWindow(self.runtime)
-        self.settings_window.present()
+            window = SettingsWindow(self.runtime)
+            window.destroyed.connect(self._forget_deleted_windows)
+            self.settings_window = window
+        window.present()
 
     def open_history(self) -> None:
-        from respite.ui.history_window import HistoryWindow
+        """Bring the open history window forward, or build one (on this week)."""
+        window = self.history_window
+        if window is None or not window.isVisible():  # none, or closed and not deleted yet
+            from respite.ui.history_window import HistoryWindow
 
-        if self.history_window is None:
-            self.history_window = HistoryWindow(self.runtime)
-        self.history_window.present()
+            window = HistoryWindow(self.runtime)
+            window.destroyed.connect(self._forget_deleted_windows)
+            self.history_window = window
+        window.present()
+
+    def _forget_deleted_windows(self) -> None:
+        """Let go of a settings or history window Qt has deleted (closing deletes them),
+        so its Python side goes too. Only the deleted one: a new one may be open."""
+        if self.settings_window is not None and not shiboken6.isValid(self.settings_window):
+            self.settings_window = None
+        if self.history_window is not None and not shiboken6.isValid(self.history_window):
+            self.history_window = None
 
     def close(self) -> None:
         """Take everything off the screen (on quit)."""
