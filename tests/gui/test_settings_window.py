@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLineEdit,
+    QProxyStyle,
     QSpinBox,
+    QStyle,
     QTabBar,
     QWidget,
 )
@@ -728,6 +730,33 @@ def test_every_control_is_named_and_reachable_by_keyboard(window: SettingsWindow
         assert control.focusPolicy() & Qt.FocusPolicy.TabFocus, control.accessibleName()
     for index in range(window.tabs.count()):
         assert window.tabs.tabText(index).startswith("&")  # Alt+letter opens each tab
+
+
+class ButtonsWithIcons(QProxyStyle):
+    """Fusion with icons on dialog buttons, as under X11 desktops."""
+
+    def styleHint(self, hint: QStyle.StyleHint, *args: Any) -> int:  # Qt override
+        if hint is QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 1
+        return super().styleHint(hint, *args)
+
+
+def test_every_settings_window_shows_the_same_button_icons(
+    make_window: Callable[[], SettingsWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # New icons each time would leave new pixmaps in QPixmapCache for every window.
+    monkeypatch.setattr(settings_window_module, "_BUTTON_ICONS", {})
+    style = QApplication.style().name()
+    QApplication.setStyle(ButtonsWithIcons("Fusion"))
+    try:
+        first, second = make_window(), make_window()
+    finally:
+        QApplication.setStyle(style)
+    pairs = list(zip(first.buttons.buttons(), second.buttons.buttons(), strict=True))
+    assert len(pairs) == 3
+    for one, other in pairs:
+        assert not one.icon().isNull()
+        assert one.icon().cacheKey() == other.icon().cacheKey()
 
 
 def test_the_tray_menu_opens_the_window_and_cancel_forgets_the_edits(

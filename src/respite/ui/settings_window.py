@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfoNotFoundError, available_timezones
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -101,6 +101,20 @@ _WINDOW_KEY = re.compile(r"work_hours\.([a-z]+)\[([0-9]+)\]")
 _INDEX = re.compile(r"\[[0-9]+\]$")
 _INDEXES = re.compile(r"\[[0-9]+\]")
 _REMINDER_PARTS = {"name": "Name", "cron": "Schedule", "message": "Message"}
+
+# WORKAROUND for QPixmapCache growing with every settings window: a QDialogButtonBox gets
+# new icons for its standard buttons from the style, and the pixmaps drawn from them stay
+# in QPixmapCache under keys no later icon uses until its 10 MiB limit pushes them out
+# (≈5.5 KiB for each window opened under X11, where dialog buttons have icons). Each
+# window takes the first one's icons instead.
+_BUTTON_ICONS: dict[QDialogButtonBox.StandardButton, QIcon] = {}
+
+
+def _share_button_icons(buttons: QDialogButtonBox) -> None:
+    for button in buttons.buttons():
+        if not button.icon().isNull():  # the style gives dialog buttons icons
+            which = buttons.standardButton(button)
+            button.setIcon(_BUTTON_ICONS.setdefault(which, button.icon()))
 
 
 @cache
@@ -269,6 +283,7 @@ class SettingsWindow(QDialog):
             | QDialogButtonBox.StandardButton.Apply
             | QDialogButtonBox.StandardButton.Cancel
         )
+        _share_button_icons(self.buttons)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
