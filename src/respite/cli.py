@@ -920,13 +920,28 @@ def _run_app(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
 # ----- main --------------------------------------------------------------------------
 
 
+# What `build_parser().parse_args([])` gives (a test holds them equal).
+NO_ARGUMENTS = {"command": None, "config": None, "verbose": False, "no_tray": False}
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line's arguments; raises UsageError, or SystemExit for --help/--version.
+
+    `respite` alone, the way the app starts every day, builds no parser: argparse looks
+    up its translations while building one, which loads `locale` and its tables (≈0.15
+    MiB that the running app would keep for nothing).
+    """
+    if not argv:
+        return argparse.Namespace(**NO_ARGUMENTS)
+    return build_parser().parse_args(list(argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The `respite` command. Returns the exit status."""
     out = sys.stdout
     try:
-        parser = build_parser()
         try:
-            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+            args = parse_arguments(sys.argv[1:] if argv is None else argv)
         except SystemExit as exit_:  # --help and --version
             return exit_.code if isinstance(exit_.code, int) else EXIT_OK
         config = _config_path(args.config)

@@ -69,6 +69,8 @@ LOADED_ON_FIRST_USE = (
     "pickle",
     "ctypes.util",
     "subprocess",
+    "locale",  # argparse's translations: `respite` alone builds no parser
+    "PySide6.QtNetwork",  # Linux and macOS talk over Python's own Unix socket
 )
 
 

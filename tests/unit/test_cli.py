@@ -98,6 +98,11 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
         assert name in out
 
 
+def test_respite_alone_starts_the_app_with_what_the_parser_would_give() -> None:
+    assert cli.parse_arguments([]) == cli.build_parser().parse_args([])
+    assert cli.parse_arguments([]).command is None
+
+
 def test_a_command_has_its_own_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "pause", "--help")
 
