@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import tempfile
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
@@ -63,3 +65,30 @@ def ensure_private_dir(path: Path) -> Path:
         if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != private_dir_mode:
             path.chmod(private_dir_mode)
     return path
+
+
+def resource_file(resource: Traversable) -> Path:
+    """A real file with `resource`'s contents, there for as long as the app runs.
+
+    What reads it may do so later (a sound player in another process, after `play()`
+    returned; Qt's icon engine, at each size asked for), so `importlib.resources.as_file()`
+    will not do: its temporary copy is gone when the `with` block ends. An installed
+    package, and the PyInstaller bundle, hold the resource as a real file, which is used
+    as it is; otherwise (a zip import) it is copied to the app's cache folder (0600, the
+    folder 0700), replaced whole so that nothing reads a half-written file. Raises OSError
+    if the resource cannot be read or copied.
+    """
+    if isinstance(resource, Path) and resource.is_file():
+        return resource
+    data = resource.read_bytes()
+    folder = ensure_private_dir(Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)))
+    target = folder / resource.name
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{resource.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as file:  # mkstemp made it 0600
+            file.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

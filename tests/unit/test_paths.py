@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import zipfile
 from pathlib import Path
 
 import platformdirs
@@ -100,3 +101,41 @@ def test_ensure_private_dir_leaves_other_peoples_folders(
 
 def test_private_file_mode() -> None:
     assert paths.private_file_mode == 0o600
+
+
+# ----- resources as real files ----------------------------------------------------------
+
+
+def test_a_resource_that_is_a_real_file_is_used_where_it_is(tmp_path: Path) -> None:
+    resource = tmp_path / "package" / "chime.wav"
+    resource.parent.mkdir()
+    resource.write_bytes(b"RIFF....WAVE")
+    assert paths.resource_file(resource) == resource
+    assert not (Path(os.environ["XDG_CACHE_HOME"]) / "respite").exists()  # nothing copied
+
+
+def test_a_resource_in_a_zip_is_copied_once_to_a_private_cache_file(tmp_path: Path) -> None:
+    archive = tmp_path / "respite.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("respite/resources/sounds/chime.wav", b"RIFF....WAVE chime")
+    resource = zipfile.Path(archive, "respite/resources/sounds/chime.wav")
+
+    path = paths.resource_file(resource)
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "respite"
+    assert path == cache / "chime.wav"
+    assert path.read_bytes() == b"RIFF....WAVE chime"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert paths.resource_file(resource) == path  # again: the same file, whole
+    assert path.read_bytes() == b"RIFF....WAVE chime"
+    assert sorted(p.name for p in cache.iterdir()) == ["chime.wav"]  # no temporary left
+
+
+def test_a_missing_resource_raises_os_error(tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        paths.resource_file(tmp_path / "gone.wav")
+    archive = tmp_path / "respite.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("other.txt", b"")
+    with pytest.raises(OSError):
+        paths.resource_file(zipfile.Path(archive, "chime.wav"))

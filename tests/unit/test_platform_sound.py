@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import subprocess
 import sys
 import threading
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +19,6 @@ from respite.platform.sound import (
     LINUX_PLAYERS,
     CommandPlayer,
     WindowsPlayer,
-    playable_file,
     sound_player,
 )
 
@@ -352,41 +349,3 @@ def test_the_real_winsound_has_the_flags_used() -> None:
 
     flags = winsound.SND_FILENAME | winsound.SND_ASYNC | winsound.SND_NODEFAULT
     assert flags == 0x00020003
-
-
-# ----- the file a player reads ----------------------------------------------------------
-
-
-def test_a_resource_that_is_a_real_file_is_used_where_it_is(tmp_path: Path) -> None:
-    resource = tmp_path / "package" / "chime.wav"
-    resource.parent.mkdir()
-    resource.write_bytes(b"RIFF....WAVE")
-    assert playable_file(resource) == resource
-    assert not (Path(os.environ["XDG_CACHE_HOME"]) / "respite").exists()  # nothing copied
-
-
-def test_a_resource_in_a_zip_is_copied_once_to_a_private_cache_file(tmp_path: Path) -> None:
-    archive = tmp_path / "respite.zip"
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("respite/resources/sounds/chime.wav", b"RIFF....WAVE chime")
-    resource = zipfile.Path(archive, "respite/resources/sounds/chime.wav")
-
-    path = playable_file(resource)
-    cache = Path(os.environ["XDG_CACHE_HOME"]) / "respite"
-    assert path == cache / "chime.wav"
-    assert path.read_bytes() == b"RIFF....WAVE chime"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
-    assert playable_file(resource) == path  # again: the same file, whole
-    assert path.read_bytes() == b"RIFF....WAVE chime"
-    assert sorted(p.name for p in cache.iterdir()) == ["chime.wav"]  # no temporary left
-
-
-def test_a_missing_resource_raises_os_error(tmp_path: Path) -> None:
-    with pytest.raises(OSError):
-        playable_file(tmp_path / "gone.wav")
-    archive = tmp_path / "respite.zip"
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("other.txt", b"")
-    with pytest.raises(OSError):
-        playable_file(zipfile.Path(archive, "chime.wav"))

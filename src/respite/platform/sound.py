@@ -23,18 +23,11 @@ back to the system beep.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Protocol, cast
-
-import platformdirs
-
-from respite.paths import APP_NAME, ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -177,29 +170,3 @@ def sound_player(platform: str = sys.platform) -> SoundPlayer:
     if platform == "darwin":
         return CommandPlayer(MACOS_PLAYERS)
     return CommandPlayer(LINUX_PLAYERS)
-
-
-def playable_file(resource: Traversable) -> Path:
-    """A real file with `resource`'s contents, there for as long as the app runs.
-
-    A player in another process reads the file while it plays, after `play()` returned, so
-    `importlib.resources.as_file()` will not do: its temporary copy is gone when the
-    `with` block ends. An installed package, and the PyInstaller bundle, hold the resource
-    as a real file, which is used as it is; otherwise (a zip import) it is copied to the
-    app's cache folder (0600, the folder 0700), replaced whole so that a player never
-    reads a half-written file. Raises OSError if the resource cannot be read or copied.
-    """
-    if isinstance(resource, Path) and resource.is_file():
-        return resource
-    data = resource.read_bytes()
-    folder = ensure_private_dir(Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)))
-    target = folder / resource.name
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{resource.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as file:  # mkstemp made it 0600
-            file.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target

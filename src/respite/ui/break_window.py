@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core.break_ideas import BreakIdea
-from respite.platform.sound import SoundPlayer, playable_file, sound_player
+from respite.paths import resource_file
+from respite.platform.sound import SoundPlayer, sound_player
 from respite.qt import emit
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ class BreakWindow(QWidget):
             self._player = sound_player()
         try:
             if self._chime is None or not self._chime.is_file():
-                self._chime = playable_file(files("respite.resources") / "sounds" / "chime.wav")
+                self._chime = resource_file(files("respite.resources") / "sounds" / "chime.wav")
         except OSError as error:
             log.info("no chime file (%s); using the system beep", error)
             QApplication.beep()
