@@ -20,6 +20,7 @@ from respite.core.events import EventKind
 from respite.core.nudges import Choice, Nudge, NudgeKind
 from respite.qt import emit
 from respite.runtime import Runtime
+from respite.ui import icons
 from respite.ui.break_window import BreakWindow, countdown_text
 from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
 from respite.ui.nudge_popup import NudgePopup, popup_position
@@ -276,8 +277,32 @@ def test_every_state_has_light_dark_and_template_icons(qapp) -> None:
         for variant in ("light", "dark", "mono"):
             icon = state_icon(phase, variant)
             assert not icon.isNull()
-            assert icon.pixmap(16, 16).width() == 16
+            for size in (16, 22, 48):  # drawn by Qt's SVG icon engine at each size
+                image = icon.pixmap(size, size).toImage()
+                assert (image.width(), image.height()) == (size, size)
+                drawn = sum(
+                    image.pixelColor(x, y).alpha() > 0 for x in range(size) for y in range(size)
+                )
+                assert size * size // 10 < drawn < size * size  # a shape, not blank or a box
     assert state_icon(Phase.PAUSED, "mono").isMask()
+    light = state_icon(Phase.WORKING, "light").pixmap(22, 22).toImage()
+    dark = state_icon(Phase.WORKING, "dark").pixmap(22, 22).toImage()
+    assert light != dark
+
+
+def test_an_icon_that_cannot_be_read_is_blank_and_said_in_the_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreadable(resource: object) -> Path:
+        raise FileNotFoundError("no such file")
+
+    monkeypatch.setattr(icons, "resource_file", unreadable)
+    icons.icon_from_svg.cache_clear()
+    try:
+        assert icons.icon_from_svg("working-light.svg").isNull()
+    finally:
+        icons.icon_from_svg.cache_clear()
+    assert "icon working-light.svg cannot be read" in caplog.text
 
 
 def test_a_break_taken_from_the_menu_withdraws_its_nudge(desktop: Desktop, runtime, clock) -> None:

@@ -71,6 +71,7 @@ LOADED_ON_FIRST_USE = (
     "subprocess",
     "locale",  # argparse's translations: `respite` alone builds no parser
     "PySide6.QtNetwork",  # Linux and macOS talk over Python's own Unix socket
+    "PySide6.QtSvg",  # icons are drawn by Qt's SVG icon engine plugin
 )
 
 

@@ -1,16 +1,23 @@
-"""Tray and window icons rendered from the bundled SVGs, following the system palette."""
+"""Tray and window icons from the bundled SVGs, following the system palette.
+
+Qt's SVG icon engine (a plugin) draws each file at whatever size the tray or window asks
+for; nothing is rendered in Python, so neither PySide6.QtSvg nor QPainter's Python types
+load at start-up.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 from functools import cache
 from importlib.resources import files
 
-from PySide6.QtCore import QByteArray, QRectF
-from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 
 from respite.core.engine import Phase
+from respite.paths import resource_file
+
+log = logging.getLogger(__name__)
 
 STATE_NAMES = {
     Phase.WORKING: "working",
@@ -19,8 +26,6 @@ STATE_NAMES = {
     Phase.PAUSED: "paused",
     Phase.OFF_HOURS: "off_hours",
 }
-SIZES = (16, 20, 22, 24, 32, 48, 64)
-_ARGB = QImage.Format.Format_ARGB32_Premultiplied
 
 
 def palette_variant() -> str:
@@ -38,24 +43,14 @@ def palette_variant() -> str:
     return "light"
 
 
-def _svg(name: str) -> bytes:
-    return files("respite.resources").joinpath("icons", name).read_bytes()
-
-
 @cache
 def icon_from_svg(name: str) -> QIcon:
-    renderer = QSvgRenderer(QByteArray(_svg(name)))
-    icon = QIcon()
-    for size in SIZES:
-        # Transparent from zeroed bytes: QImage.fill() resolves its overloads through
-        # the `Qt` namespace (see respite.qt).
-        image = QImage(bytes(size * size * 4), size, size, _ARGB).copy()
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter, QRectF(0, 0, size, size))
-        painter.end()
-        icon.addPixmap(QPixmap.fromImage(image))
-    return icon
+    try:
+        path = resource_file(files("respite.resources").joinpath("icons", name))
+    except OSError as error:  # a damaged installation: no icon rather than no app
+        log.warning("icon %s cannot be read (%s); reinstalling Respite restores it", name, error)
+        return QIcon()
+    return QIcon(str(path))
 
 
 def state_icon(phase: Phase, variant: str | None = None) -> QIcon:
