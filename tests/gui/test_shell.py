@@ -392,6 +392,27 @@ def test_closing_a_window_deletes_it_and_the_next_click_builds_a_new_one(
     assert again is not window and not deleted(again)
 
 
+@pytest.mark.parametrize(("name", "close"), CLOSINGS.values(), ids=CLOSINGS.keys())
+def test_a_window_opens_again_where_it_was_left_and_at_its_size(
+    desktop: Desktop, qtbot: Any, name: str, close: Close
+) -> None:
+    window = open_window(desktop, name)
+    first = window.geometry()
+    screen = window.screen().availableGeometry()
+    window.setGeometry(QRect(7, 9, min(first.width(), screen.width() - 20), first.height() + 37))
+    left = window.geometry()  # as the window system allows it
+    close(qtbot, window)
+    assert deleted(window)
+    again = open_window(desktop, name)
+    assert again.height() == left.height() != first.height()
+    if left.width() <= screen.width():  # else it is fitted to the screen: offscreen's is small
+        assert again.width() == left.width()
+    # The place, give or take the title bar the window system adds around it.
+    assert (again.pos() - left.topLeft()).manhattanLength() <= 32
+    other = "history" if name == "settings" else "settings"
+    assert open_window(desktop, other).height() != left.height()  # each window its own
+
+
 @pytest.mark.parametrize("name", WINDOWS)
 def test_a_second_click_brings_the_open_window_forward(desktop: Desktop, name: str) -> None:
     window = open_window(desktop, name)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import shiboken6
 from PySide6 import QtCore  # `QtCore.Qt` only off the start-up path (see respite.qt)
 from PySide6.QtCore import QObject, Signal, SignalInstance
-from PySide6.QtWidgets import QSystemTrayIcon
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from respite.core.break_ideas import load_ideas, pick_idea
 from respite.core.engine import ActionError, Phase, Status
@@ -27,12 +27,16 @@ from respite.ui.popup import PopupNotifier
 from respite.ui.tray import TRAY_WAIT_MS, Tray, TrayMenu, TrayWaiter
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QByteArray
+
     from respite.ui.break_window import BreakWindow
     from respite.ui.history_window import HistoryWindow
     from respite.ui.settings_window import SettingsWindow
     from respite.ui.status_window import StatusWindow
 
 log = logging.getLogger(__name__)
+
+_Window = TypeVar("_Window", "SettingsWindow", "HistoryWindow")
 
 NO_TRAY_HINT = (
     "Respite is running, but this desktop shows no tray icons. On GNOME, install the "
@@ -101,6 +105,7 @@ class Desktop(QObject):
         self._status_window: StatusWindow | None = None
         self.settings_window: SettingsWindow | None = None
         self.history_window: HistoryWindow | None = None
+        self._geometries: dict[str, QByteArray] = {}  # window class → where it was left
         self.tray_available = False
         self.waiter = TrayWaiter(wait_ms=tray_wait_ms)
         self.waiter.tray_found.connect(self._tray_found)
@@ -286,25 +291,35 @@ class Desktop(QObject):
 
     def open_settings(self) -> None:
         """Bring the open settings window forward, or build one."""
-        window = self.settings_window
-        if window is None or not window.isVisible():  # none, or closed and not deleted yet
-            from respite.ui.settings_window import SettingsWindow
+        from respite.ui.settings_window import SettingsWindow
 
-            window = SettingsWindow(self.runtime)
-            window.destroyed.connect(self._forget_deleted_windows)
-            self.settings_window = window
-        window.present()
+        self.settings_window = self._bring_forward(self.settings_window, SettingsWindow)
 
     def open_history(self) -> None:
         """Bring the open history window forward, or build one (on this week)."""
-        window = self.history_window
-        if window is None or not window.isVisible():  # none, or closed and not deleted yet
-            from respite.ui.history_window import HistoryWindow
+        from respite.ui.history_window import HistoryWindow
 
-            window = HistoryWindow(self.runtime)
+        self.history_window = self._bring_forward(self.history_window, HistoryWindow)
+
+    def _bring_forward(
+        self, window: _Window | None, build: Callable[[Runtime], _Window]
+    ) -> _Window:
+        """`window` brought forward, or a new one where the last one was closed (closing
+        deletes these windows; within a session they keep their place and size)."""
+        if window is None or not window.isVisible():  # none, or closed and not deleted yet
+            window = build(self.runtime)
             window.destroyed.connect(self._forget_deleted_windows)
-            self.history_window = window
+            name = type(window).__name__
+            if name in self._geometries:
+                window.restoreGeometry(self._geometries[name])
+            window.installEventFilter(self)  # its Hide event: where it was left
         window.present()
+        return window
+
+    def eventFilter(self, watched: QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.Hide and isinstance(watched, QWidget):
+            self._geometries[type(watched).__name__] = watched.saveGeometry()
+        return False
 
     def _forget_deleted_windows(self) -> None:
         """Let go of a settings or history window Qt has deleted (closing deletes them),
