@@ -136,9 +136,10 @@ class GuiThreadGarbageCollector(QObject):
     """Runs Python's cycle collector on the GUI thread only.
 
     WORKAROUND: automatic collection runs on whichever thread happens to allocate, and a
-    collection on the D-Bus reader thread can destroy QObjects there, off their thread
-    (seen as crashes in the test suite). Automatic collection is turned off and this
-    timer collects, youngest generation first, when the counts say it is time.
+    collection on another thread can destroy QObjects there, off their thread (seen as
+    crashes in the test suite while D-Bus had reader threads; Respite starts none now,
+    but a library may). Automatic collection is turned off and this timer collects,
+    youngest generation first, when the counts say it is time.
     """
 
     def __init__(self, interval_ms: int = 30_000, parent: QObject | None = None) -> None:

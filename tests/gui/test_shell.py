@@ -18,6 +18,7 @@ from respite.core.clock import FakeClock
 from respite.core.engine import Phase
 from respite.core.events import EventKind
 from respite.core.nudges import Choice, Nudge, NudgeKind
+from respite.platform.memory import MemoryGiver
 from respite.qt import emit
 from respite.runtime import Runtime
 from respite.ui import icons
@@ -411,6 +412,20 @@ def test_a_window_opens_again_where_it_was_left_and_at_its_size(
     assert (again.pos() - left.topLeft()).manhattanLength() <= 32
     other = "history" if name == "settings" else "settings"
     assert open_window(desktop, other).height() != left.height()  # each window its own
+
+
+@pytest.mark.parametrize("name", WINDOWS)
+def test_once_a_closed_window_is_deleted_its_memory_is_given_back(
+    desktop: Desktop, qtbot: Any, name: str
+) -> None:
+    given: list[str] = []
+    desktop.memory = MemoryGiver(trim=lambda pad: given.append("trim") or 1,
+                                 collect=lambda: given.append("collect"))  # fmt: skip
+    window = open_window(desktop, name)
+    window.close()
+    assert given == []  # not inside the window's destructor: from the event loop, after
+    qtbot.waitUntil(lambda: deleted(window) and given == ["collect", "trim"])
+    assert getattr(desktop, f"{name}_window") is None
 
 
 @pytest.mark.parametrize("name", WINDOWS)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import shiboken6
 from PySide6 import QtCore  # `QtCore.Qt` only off the start-up path (see respite.qt)
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from respite.core.break_ideas import load_ideas, pick_idea
@@ -21,6 +21,7 @@ from respite.core.engine import ActionError, Phase, Status
 from respite.core.nudges import Nudge
 from respite.core.settings import BreakWindowStyle
 from respite.core.status_text import status_line
+from respite.platform.memory import MemoryGiver
 from respite.qt import emit
 from respite.runtime import Runtime
 from respite.ui.popup import PopupNotifier
@@ -106,6 +107,7 @@ class Desktop(QObject):
         self.settings_window: SettingsWindow | None = None
         self.history_window: HistoryWindow | None = None
         self._geometries: dict[str, QByteArray] = {}  # window class → where it was left
+        self.memory = MemoryGiver()
         self.tray_available = False
         self.waiter = TrayWaiter(wait_ms=tray_wait_ms)
         self.waiter.tray_found.connect(self._tray_found)
@@ -328,6 +330,9 @@ class Desktop(QObject):
             self.settings_window = None
         if self.history_window is not None and not shiboken6.isValid(self.history_window):
             self.history_window = None
+        # Then hand the freed heap back to the system, from the event loop: this runs
+        # inside the window's C++ destructor, where a collection must not (respite.qt).
+        QTimer.singleShot(0, self.memory.give_back)
 
     def close(self) -> None:
         """Take everything off the screen (on quit)."""
