@@ -882,6 +882,62 @@ def test_a_logged_pause_without_its_work_day_keeps_its_recorded_end() -> None:
     assert holds_around(engine, clock, at(FRIDAY, "14:00"), is_paused) == (True, False)
 
 
+# A pause ends when it ends, whether or not Respite was running then: the automatic
+# RESUMED is logged at that moment, with that moment's offset, and only once.
+
+
+def resumes(sink: MemorySink) -> list[tuple[datetime, dict[str, object], int]]:
+    return [
+        (e.at, e.data, e.utc_offset_minutes) for e in sink.events if e.kind is EventKind.RESUMED
+    ]
+
+
+def test_a_pause_that_ends_while_running_is_resumed_at_its_end_even_after_a_sleep() -> None:
+    sim = Simulation(Settings(), at(MONDAY, "09:00"))
+    sim.engine.pause(60)
+    sim.sleep_until(at(MONDAY, "11:00"))
+    sim.engine.reconcile()
+    assert resumes(sim.sink) == [(at(MONDAY, "10:00"), {"auto": True}, 0)]
+
+
+def test_a_pause_that_ran_out_before_a_restart_is_resumed_at_its_end_once() -> None:
+    said = at(FALL_BACK - timedelta(1), "10:00")  # a Saturday in summer time (+01:00)
+    paused = Event(EventKind.PAUSED, said, {"until": iso(said + timedelta(hours=1))}, 60)
+    clock = FakeClock(at(FALL_BACK + timedelta(1), "10:00"))  # Monday, in winter time
+    sink = MemorySink()
+    engine = Engine(Settings(), clock, sink, zone=lambda: LONDON, past_events=[paused])
+    engine.reconcile()
+    assert resumes(sink) == [(said + timedelta(hours=1), {"auto": True}, 60)]
+    assert engine.status().phase is not Phase.PAUSED
+
+    again = MemorySink()
+    restored = Engine(
+        Settings(), clock, again, zone=lambda: LONDON, past_events=[paused, *sink.events]
+    )
+    restored.reconcile()
+    assert resumes(again) == []
+    assert restored.status().paused_until is None
+
+
+def test_a_pause_whose_end_now_falls_before_it_began_is_resumed_where_it_began() -> None:
+    # Said on Tuesday at 10:00 in Monday's night shift; under the office hours in force
+    # Monday's shift ends at 17:30, and the next one starts on Tuesday at 09:00.
+    said = at(TUESDAY, "10:00")
+    data = {"until": iso(at(TUESDAY, "20:00")), "work_day": MONDAY.isoformat()}
+    paused = Event(EventKind.PAUSED, said, data, 0)
+    clock = FakeClock(at(TUESDAY, "10:30"))
+    sink = MemorySink()
+    Engine(Settings(), clock, sink, zone=lambda: LONDON, past_events=[paused]).reconcile()
+    assert resumes(sink) == [(said, {"auto": True}, 0)]  # not before the PAUSED it ends
+
+    again = MemorySink()
+    restored = Engine(
+        Settings(), clock, again, zone=lambda: LONDON, past_events=[paused, *sink.events]
+    )
+    restored.reconcile()
+    assert resumes(again) == []
+
+
 def test_the_wall_clock_jumping_back_keeps_counting_from_the_new_time() -> None:
     sim = Simulation(Settings(), at(MONDAY, "09:00"))
     sim.run_until(at(MONDAY, "09:20"), always)

@@ -326,10 +326,13 @@ class Engine:
 
     # ----- recording -----------------------------------------------------------------
 
-    def _record(self, kind: EventKind, data: dict[str, Any] | None = None) -> Event:
-        now = self._clock.now()
-        offset = self._schedule.local(now).utcoffset() or timedelta(0)
-        event = Event(kind, now, data or {}, int(offset.total_seconds() // 60))
+    def _record(
+        self, kind: EventKind, data: dict[str, Any] | None = None, at: datetime | None = None
+    ) -> Event:
+        """Log an event (at `at`, by default now) and apply it."""
+        moment = self._clock.now() if at is None else at
+        offset = self._schedule.local(moment).utcoffset() or timedelta(0)
+        event = Event(kind, moment, data or {}, int(offset.total_seconds() // 60))
         self._sink.record(event)
         self.state.apply(event)
         return event
@@ -436,9 +439,12 @@ class Engine:
         state = self.state
         if state.on_break is not None and now >= state.on_break.planned_end:
             self._finish_break(completed=True)
-        paused_until = self._paused_until()
-        if paused_until is not None and now >= paused_until:
-            self._record(EventKind.RESUMED, {"auto": True})
+        pause = state.pause
+        if pause is not None and now >= (end := self._end_of(pause)):
+            # Resumed when it ended: earlier than now if it ran out while Respite was closed
+            # or the machine slept. Never before the pause began (an end placed by other
+            # hours can fall there), so that a restart folds the two in order.
+            self._record(EventKind.RESUMED, {"auto": True}, at=max(end, pause.start))
         self._note_calendar_day_off(now)
         nudges: list[Nudge] = []
         if state.pause is None:
