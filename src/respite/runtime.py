@@ -320,6 +320,9 @@ class Runtime(QObject):
         self.hooks: Any = None
         self._workday: Any = _NOT_YET
         self._started_at: datetime | None = None  # when start() ran, by self.clock
+        # While starting, when start() ran: what the engine dates before it (a pause that
+        # ran out while Respite was closed) happened while Respite was not running.
+        self._closed_until: datetime | None = None
         self._days_started: set[date] = set()  # from the log: restarts don't fire again
         # Starts of meetings outside hours already in the log (read on first use).
         self._meetings_recorded: set[datetime] | None = None
@@ -377,7 +380,7 @@ class Runtime(QObject):
         if self._running:
             return
         now = self.clock.now()
-        self._started_at = now
+        self._started_at = self._closed_until = now
         loaded = load_settings(self.settings_path, now)
         self._settings = loaded.settings
         self.notices += loaded.notices + [str(problem) for problem in loaded.problems]
@@ -416,7 +419,10 @@ class Runtime(QObject):
         self._configure_hooks()
         self._configure_calendars()
         self.observe_timer.start()
-        self.sample()
+        try:
+            self.sample()
+        finally:
+            self._closed_until = None
 
     def stop(self) -> None:
         """Write the open activity span, note the stop and close the log. Idempotent."""
@@ -713,7 +719,13 @@ class Runtime(QObject):
     # ----- hooks ---------------------------------------------------------------------
 
     def _event_recorded(self, event: Event) -> None:
+        """Fire the hooks on what the engine recorded. They announce what happens while
+        Respite runs: a pause that ran out while it was closed, found at start-up, is
+        logged as resumed when it ended and announced to no one."""
         if self.hooks is None or not self._settings.hooks:
+            return
+        if self._closed_until is not None and event.at < self._closed_until:
+            log.info("%s at %s, before this start: no hooks", event.kind, event.at)
             return
         from respite.hooks import hook_event_for
 

@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 
 from respite.core.clock import FakeClock
 from respite.core.engine import ActionError, Phase, Status
-from respite.core.events import EventKind
+from respite.core.events import Event, EventKind
 from respite.core.nudges import Nudge, NudgeKind
-from respite.core.settings import Settings
+from respite.core.settings import Hook, Settings
 from respite.runtime import (
     JUMP_TOLERANCE,
     NoIdleSource,
@@ -89,11 +89,13 @@ class Harness:
             self.step()
 
     def logged(self) -> list[EventKind]:
+        return [e.kind for e in self.logged_events()]
+
+    def logged_events(self, kind: EventKind | None = None) -> list[Event]:
         log, _ = EventLog.open(self.db_path, now=self.clock.now(), readonly=True)
         with log:
-            return [
-                e.kind for e in log.events(START - timedelta(days=1), START + timedelta(days=7))
-            ]
+            kinds = None if kind is None else {kind}
+            return log.events(START - timedelta(days=1), START + timedelta(days=14), kinds)
 
 
 @pytest.fixture
@@ -268,6 +270,146 @@ def test_done_for_today_on_friday_still_shows_on_sunday_after_a_restart(
         assert harness.runtime.engine.status().done_for_today
         harness.step((MONDAY_MORNING - harness.clock.now()).total_seconds())
         assert not harness.runtime.engine.status().done_for_today
+    finally:
+        harness.runtime.stop()
+
+
+# ----- hooks around a restart ---------------------------------------------------------
+
+
+@pytest.fixture
+def fired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, datetime]]:
+    """A hook on pause, resume and done for today; what the runtime fires is kept here,
+    as (hook event, at), instead of being run."""
+    fired: list[tuple[str, datetime]] = []
+
+    class KeptHooks:
+        def __init__(self) -> None:
+            self.on: set[str] = set()
+
+        def configure(self, hooks: tuple[Hook, ...]) -> None:
+            self.on = {name for hook in hooks for name in hook.on}
+
+        def fire(self, name: str, at: datetime, zone: object, data: object) -> int:
+            if name not in self.on:
+                return 0
+            fired.append((name, at))
+            return 1
+
+        def outcomes(self) -> dict[str, object]:
+            return {}
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr("respite.hooks.HookRunner", KeptHooks)
+    settings = tmp_path / "config" / "settings.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(
+        '[[hooks]]\nname = "Status"\non = ["pause", "resume", "done_for_today"]\n'
+        'command = ["true"]\n',
+        encoding="utf-8",
+    )
+    return fired
+
+
+def test_a_pause_that_ends_while_respite_runs_fires_the_resume_hook_at_its_end(
+    qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
+) -> None:
+    harness = started_at(tmp_path, START)
+    try:
+        harness.runtime.perform("pause", minutes=30)
+        harness.run_for(30 * 60)
+        assert fired == [("pause", START), ("resume", START + timedelta(minutes=30))]
+    finally:
+        harness.runtime.stop()
+
+
+def test_hooks_still_fire_once_the_clock_is_set_back_past_the_start(
+    qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
+) -> None:
+    harness = started_at(tmp_path, START)
+    try:
+        earlier = START - timedelta(hours=1)
+        harness.clock.set(earlier)  # the clock corrected just after start-up
+        harness.runtime.perform("pause", minutes=10)
+        harness.run_for(10 * 60)
+        assert fired == [("pause", earlier), ("resume", earlier + timedelta(minutes=10))]
+    finally:
+        harness.runtime.stop()
+
+
+@pytest.mark.parametrize(
+    ("said_at", "pause", "ended", "restart_at"),
+    [
+        pytest.param(
+            FRIDAY_EVENING,
+            {"until_tomorrow": True},
+            MONDAY_MORNING,
+            MONDAY_MORNING + timedelta(days=1, hours=3),
+            id="until-tomorrow-read-from-before-the-window",
+        ),
+        pytest.param(
+            START,
+            {"minutes": 60},
+            START + timedelta(hours=1),
+            START + timedelta(hours=3),
+            id="timed-within-the-window",
+        ),
+    ],
+)
+def test_a_pause_that_ran_out_while_respite_was_closed_ended_at_its_end(
+    qtbot: Any,
+    tmp_path: Path,
+    fired: list[tuple[str, datetime]],
+    said_at: datetime,
+    pause: dict[str, Any],
+    ended: datetime,
+    restart_at: datetime,
+) -> None:
+    run_once(tmp_path, said_at, ("pause", pause))
+    assert fired == [("pause", said_at)]
+    fired.clear()
+
+    for restart in (restart_at, restart_at + timedelta(hours=1)):
+        harness = started_at(tmp_path, restart)
+        try:
+            status = harness.runtime.engine.status()
+            assert status.phase is not Phase.PAUSED
+            assert status.paused_until is None
+        finally:
+            harness.runtime.stop()
+        assert fired == []  # no "resume" announced at start-up for a pause long over
+        resumed = harness.logged_events(EventKind.RESUMED)
+        assert [(e.at, e.data) for e in resumed] == [(ended, {"auto": True})]
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "at_monday"),
+    [
+        pytest.param("pause", {"until_tomorrow": True}, [("resume", MONDAY_MORNING)], id="pause"),
+        pytest.param("done_for_today", {}, [], id="done-for-today"),
+    ],
+)
+def test_what_is_still_in_force_at_a_restart_fires_no_hook_again(
+    qtbot: Any,
+    tmp_path: Path,
+    fired: list[tuple[str, datetime]],
+    action: str,
+    args: dict[str, Any],
+    at_monday: list[tuple[str, datetime]],
+) -> None:
+    run_once(tmp_path, FRIDAY_EVENING, (action, args))
+    fired.clear()
+
+    harness = started_at(tmp_path, SUNDAY_NOON)
+    try:
+        status = harness.runtime.engine.status()
+        assert (status.phase is Phase.PAUSED) == (action == "pause")
+        assert status.done_for_today == (action == "done_for_today")
+        assert fired == []
+        harness.step((MONDAY_MORNING - harness.clock.now()).total_seconds())
+        assert fired == at_monday  # a pause that ends while Respite runs is announced
     finally:
         harness.runtime.stop()
 
