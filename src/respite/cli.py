@@ -268,7 +268,7 @@ def _require(command: str, args: dict[str, Any] | None = None) -> dict[str, Any]
 
 
 def _status_of(result: dict[str, Any]) -> tuple[Status, tzinfo]:
-    from respite.runtime import status_from_dict
+    from respite.core.status_wire import status_from_dict
 
     try:
         return status_from_dict(result["status"])
@@ -289,7 +289,7 @@ class _Local:
 
 
 def _local(config: Path | None) -> _Local:
-    from respite.runtime import read_settings
+    from respite.storage.settings_store import read_settings
 
     settings, problems = read_settings(paths.settings_path(config))
     settings = settings or Settings()
@@ -392,7 +392,7 @@ def _status_text(status: Status, zone: tzinfo, *, running: bool) -> str:
 
 
 def _status_json(status: Status, zone: tzinfo, *, running: bool) -> str:
-    from respite.runtime import status_to_dict
+    from respite.core.status_wire import status_to_dict
 
     return json.dumps({"running": running, **status_to_dict(status, zone)}, indent=2)
 

@@ -25,13 +25,11 @@ import logging
 import math
 import os
 import time
-import tomllib
 import weakref
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import (
     SIGNAL,
@@ -45,16 +43,16 @@ from respite import __version__, paths
 from respite.core import calendar as calendar_logic
 from respite.core import engine as engine_module
 from respite.core.clock import Clock, SystemClock
-from respite.core.engine import OBSERVE_EVERY, ActionError, Engine, Phase, Status
+from respite.core.engine import OBSERVE_EVERY, ActionError, Engine, Status
 from respite.core.events import Event, EventKind, from_iso, iso
 from respite.core.nudges import Nudge
 from respite.core.schedule import resolve_zone
 from respite.core.settings import Settings
-from respite.core.settings_parse import parse_settings
+from respite.core.status_wire import local_iso, status_to_dict
 from respite.platform.clock_jumps import ClockEventKind, ClockJumpDetector, ClockReading
 from respite.qt import emit, make_precise
 from respite.storage.db import EventLog, StorageError
-from respite.storage.settings_store import check_settings_file, load_settings
+from respite.storage.settings_store import load_settings, read_settings
 
 __all__ = [
     "JUMP_TOLERANCE",
@@ -62,9 +60,6 @@ __all__ = [
     "NoIdleSource",
     "Runtime",
     "emit",
-    "read_settings",
-    "status_from_dict",
-    "status_to_dict",
 ]
 
 log = logging.getLogger(__name__)
@@ -105,95 +100,6 @@ class NoIdleSource:
 
     def idle_seconds(self) -> float | None:
         return None
-
-
-# ----- helpers shared with the CLI ---------------------------------------------------
-
-
-def read_settings(path: Path) -> tuple[Settings | None, list[str]]:
-    """Settings from `path` with no side effects: unlike `load_settings`, a broken file is
-    never moved aside. Returns (None, []) when there is no file, (None, problems) when it
-    can't be used at all, and (settings, problems) otherwise — a bad key keeps its default
-    and is named in `problems`."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, []
-    except OSError as error:
-        return None, check_settings_file(path) or [f"Could not read {path}: {error}."]
-    try:
-        document = tomllib.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return None, check_settings_file(path) or [f"{path} could not be used: {error}."]
-    settings, problems = parse_settings(document, str(path))
-    return settings, [str(problem) for problem in problems]
-
-
-def _local_iso(moment: datetime | None, zone: tzinfo) -> str | None:
-    return None if moment is None else moment.astimezone(zone).isoformat(timespec="seconds")
-
-
-def status_to_dict(status: Status, zone: tzinfo) -> dict[str, Any]:
-    """A JSON-ready status; times are ISO text in the user's zone (with the offset), and
-    "zone" names that zone (an IANA name, or null for a fixed offset)."""
-    return {
-        "phase": status.phase.value,
-        "zone": getattr(zone, "key", None),
-        "now": _local_iso(status.now, zone),
-        "next_break": status.next_break,
-        "next_break_in": None if status.next_break_in is None else round(status.next_break_in),
-        "held_because": status.held_because,
-        "work_left": None if status.work_left is None else round(status.work_left),
-        "paused_until": _local_iso(status.paused_until, zone),
-        "snoozed_until": _local_iso(status.snoozed_until, zone),
-        "break_ends_at": _local_iso(status.break_ends_at, zone),
-        "next_work_start": _local_iso(status.next_work_start, zone),
-        "done_for_today": status.done_for_today,
-        "snoozes_left": status.snoozes_left,
-        "day_off_reason": status.day_off_reason,
-        "last_meeting_ends": _local_iso(status.last_meeting_ends, zone),
-    }
-
-
-def _moment(value: Any) -> datetime | None:
-    return None if value is None else from_iso(str(value))
-
-
-def _seconds(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def status_from_dict(data: dict[str, Any]) -> tuple[Status, tzinfo]:
-    """The inverse of `status_to_dict` (for the CLI): the status and its zone.
-
-    Raises ValueError (or KeyError) for a dict that isn't a status.
-    """
-    now = datetime.fromisoformat(str(data["now"]))
-    zone: tzinfo | None = None
-    name = data.get("zone")
-    if isinstance(name, str) and name:
-        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo(name)
-    if zone is None:
-        zone = timezone(now.utcoffset() or timedelta(0))
-    snoozes_left = data.get("snoozes_left")
-    status = Status(
-        phase=Phase(data["phase"]),
-        now=now.astimezone(UTC),
-        next_break=data.get("next_break"),
-        next_break_in=_seconds(data.get("next_break_in")),
-        held_because=data.get("held_because"),
-        work_left=_seconds(data.get("work_left")),
-        paused_until=_moment(data.get("paused_until")),
-        snoozed_until=_moment(data.get("snoozed_until")),
-        break_ends_at=_moment(data.get("break_ends_at")),
-        next_work_start=_moment(data.get("next_work_start")),
-        done_for_today=bool(data.get("done_for_today")),
-        snoozes_left=None if snoozes_left is None else int(snoozes_left),
-        day_off_reason=data.get("day_off_reason"),
-        last_meeting_ends=_moment(data.get("last_meeting_ends")),
-    )
-    return status, zone
 
 
 def _status_key(status: Status) -> tuple[Any, ...]:
@@ -787,7 +693,7 @@ class Runtime(QObject):
                 {
                     "name": hook.name,
                     "last_event": outcome.event if outcome else None,
-                    "last_at": _local_iso(outcome.at, self.zone()) if outcome else None,
+                    "last_at": local_iso(outcome.at, self.zone()) if outcome else None,
                     "ok": outcome.ok if outcome else None,
                     "detail": outcome.detail if outcome else None,
                 }
@@ -944,15 +850,14 @@ class Runtime(QObject):
         outside = calendar_logic.after_hours_meetings(events, self.engine.schedule, today)
         days_off = calendar_logic.days_off(events, self._settings.calendar.days_off_words)
         return {
-            "meeting_now_ends": _local_iso(current.end, zone) if current else None,
-            "last_meeting_today_ends": _local_iso(last.end, zone) if last else None,
+            "meeting_now_ends": local_iso(current.end, zone) if current else None,
+            "last_meeting_today_ends": local_iso(last.end, zone) if last else None,
             "after_hours_meetings_today": [
-                {"start": _local_iso(e.start, zone), "end": _local_iso(e.end, zone)}
-                for e in outside
+                {"start": local_iso(e.start, zone), "end": local_iso(e.end, zone)} for e in outside
             ],
             "days_off": sorted(d.isoformat() for d in days_off if d >= today),
             "problems": sorted(self.calendar_problems.values()),
         }
 
     def _iso(self, moment: datetime) -> str | None:
-        return _local_iso(moment, self.zone())
+        return local_iso(moment, self.zone())

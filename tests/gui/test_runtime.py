@@ -17,15 +17,8 @@ from respite.core.clock import FakeClock
 from respite.core.engine import ActionError, Phase, Status
 from respite.core.events import Event, EventKind
 from respite.core.nudges import Nudge, NudgeKind
-from respite.core.settings import Hook, Settings
-from respite.runtime import (
-    JUMP_TOLERANCE,
-    NoIdleSource,
-    Runtime,
-    read_settings,
-    status_from_dict,
-    status_to_dict,
-)
+from respite.core.settings import Hook
+from respite.runtime import JUMP_TOLERANCE, NoIdleSource, Runtime
 from respite.storage.db import EventLog
 
 LONDON = ZoneInfo("Europe/London")
@@ -702,32 +695,3 @@ def test_settings_problems_at_start_are_kept_for_the_ui(qtbot: Any, tmp_path: Pa
 
     assert len(harness.runtime.notices) == 1
     assert "breaks.short.every_minutes" in harness.runtime.notices[0]
-
-
-def test_read_settings_never_moves_a_broken_file(tmp_path: Path) -> None:
-    path = tmp_path / "settings.toml"
-    assert read_settings(path) == (None, [])
-
-    path.write_text(NOT_TOML, encoding="utf-8")
-    settings, problems = read_settings(path)
-    assert settings is None and len(problems) == 1
-    assert path.exists()
-
-    path.write_text(BAD_VALUE, encoding="utf-8")
-    settings, problems = read_settings(path)
-    assert settings == Settings() and len(problems) == 1
-
-
-def test_a_status_survives_the_trip_through_json(harness: Harness) -> None:
-    harness.runtime.perform("pause", minutes=45)
-    status = harness.runtime.engine.status()
-
-    data = status_to_dict(status, LONDON)
-    back, zone = status_from_dict(data)
-
-    assert data["zone"] == "Europe/London"
-    assert data["paused_until"] == "2026-11-23T10:45:00+00:00"
-    assert zone == LONDON
-    assert back.phase is status.phase
-    assert back.paused_until == status.paused_until
-    assert back.now == status.now.replace(microsecond=0)

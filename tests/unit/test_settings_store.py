@@ -24,6 +24,7 @@ from respite.storage.settings_store import (
     SettingsLoad,
     check_settings_file,
     load_settings,
+    read_settings,
     secret_names_in_file,
 )
 
@@ -618,6 +619,19 @@ def test_check_reports_an_unreadable_file(settings_file: Path) -> None:
     settings_file.mkdir()
     [line] = check_settings_file(settings_file)
     assert "is a folder" in line
+
+
+def test_read_settings_never_moves_a_broken_file(settings_file: Path, folder: Path) -> None:
+    assert read_settings(settings_file) == (None, [])
+
+    settings_file.write_bytes(b"[breaks.short\nevery_minutes = 10\n")
+    settings, problems = read_settings(settings_file)
+    assert settings is None and len(problems) == 1
+    assert names(folder) == ["settings.toml"]
+
+    settings_file.write_bytes(b'[breaks.short]\nevery_minutes = "often"\n')
+    settings, problems = read_settings(settings_file)
+    assert settings == Settings() and len(problems) == 1
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ __all__ = [
     "load_settings",
     "move_aside",
     "read_file",
+    "read_settings",
     "secret_names_in_file",
 ]
 
@@ -163,6 +164,25 @@ def check_settings_file(path: Path) -> list[str]:
         ]
     _, problems = parse_settings(document, str(path))
     return [str(problem) for problem in problems]
+
+
+def read_settings(path: Path) -> tuple[Settings | None, list[str]]:
+    """Settings from `path` with no side effects: unlike `load_settings`, a broken file is
+    never moved aside. Returns (None, []) when there is no file, (None, problems) when it
+    can't be used at all, and (settings, problems) otherwise — a bad key keeps its default
+    and is named in `problems`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, []
+    except OSError as error:
+        return None, check_settings_file(path) or [f"Could not read {path}: {error}."]
+    try:
+        document = tomllib.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return None, check_settings_file(path) or [f"{path} could not be used: {error}."]
+    settings, problems = parse_settings(document, str(path))
+    return settings, [str(problem) for problem in problems]
 
 
 # The keys of a [[calendars]] or [[hooks]] table that name a secret in the keyring.
