@@ -5,6 +5,7 @@ Subprocess tests may poll with a deadline; nothing here waits a fixed time.
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
 import subprocess
@@ -145,6 +146,64 @@ def test_commands_reach_the_running_app_and_sigterm_stops_it_cleanly(app: App) -
         "Respite is not running. Start it with: respite\n",
     )
     assert "this comes from its log" in respite("status").stdout
+
+
+# `python -m respite ARGS…`, then a last stderr line naming every Qt module it loaded.
+QT_PROBE = """\
+import runpy, sys
+try:
+    runpy.run_module("respite", run_name="__main__")
+finally:
+    qt = sorted(m for m in sys.modules if m.partition(".")[0] in ("PySide6", "shiboken6"))
+    print("Qt modules:", qt, file=sys.stderr)
+"""
+
+
+def qt_modules_loaded_by(args: str, code: int) -> list[str]:
+    """The Qt modules `respite ARGS` loaded; it must exit with `code`."""
+    result = subprocess.run(
+        [sys.executable, "-c", QT_PROBE, *args.split()],
+        env=environment(),
+        input="not-a-real-secret\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    *_, last = result.stderr.splitlines() or [""]
+    assert last.startswith("Qt modules: "), result.stderr
+    assert result.returncode == code, f"respite {args}:\n{result.stderr}"
+    return list(ast.literal_eval(last.removeprefix("Qt modules: ")))
+
+
+def test_no_command_loads_qt_whether_the_app_runs_or_not(app: App) -> None:
+    running = [
+        ("status", 0),
+        ("status --json", 0),
+        ("pause 10m", 0),
+        ("resume", 0),
+        ("break start", 0),
+        ("break done", 0),
+        ("break start", 0),
+        ("break skip", 0),
+        ("snooze", 0),
+        ("win no-Qt-here", 0),
+        ("history", 0),
+        ("export", 0),
+        ("config check", 0),
+        ("config path", 0),
+        ("secret set calendar-work", 1),  # the tests' keyring stores nothing
+        ("secret delete calendar-work", 1),
+        ("--version", 0),
+        ("--help", 0),
+    ]
+    loaded = [(args, qt_modules_loaded_by(args, code)) for args, code in running]
+    assert app.stop() == 0
+    stopped = [("status", 0), ("status --json", 0), ("history", 0), ("export", 0), ("pause", 1)]
+    loaded += [
+        (f"{args} (not running)", qt_modules_loaded_by(args, code)) for args, code in stopped
+    ]
+
+    assert [args for args, modules in loaded if modules] == []
 
 
 def test_ctrl_c_stops_it_cleanly(app: App) -> None:
