@@ -156,6 +156,7 @@ class _Connection:
     reader: QSocketNotifier
     writer: QSocketNotifier | None = None
     outbox: bytearray = field(default_factory=bytearray)
+    hung_up: bool = False  # the client sends no more: hang up once the outbox is sent
 
 
 class UnixListener(QObject):
@@ -282,7 +283,11 @@ class UnixListener(QObject):
         except OSError:
             data = b""  # reset by the client: it is gone all the same
         if not data:
-            self._drop(connection)  # the client hung up
+            # The client hung up, or only stopped sending (shutdown(SHUT_WR)) and still
+            # reads: what it asked for goes out first, then the connection closes.
+            connection.reader.setEnabled(False)
+            connection.hung_up = True
+            self._send(connection)
             return
         connection.outbox += connection.session.feed(data)
         if connection.session.finished:
@@ -311,7 +316,7 @@ class UnixListener(QObject):
                 )
                 connection.writer.activated.connect(self._writable)
             connection.writer.setEnabled(True)
-        elif connection.session.finished:
+        elif connection.session.finished or connection.hung_up:
             self._drop(connection)
         elif connection.writer is not None:
             connection.writer.setEnabled(False)

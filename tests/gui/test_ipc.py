@@ -224,6 +224,27 @@ def test_an_answer_longer_than_the_socket_buffer_arrives_whole(qtbot: Any, serve
     assert reply == ipc.Reply(True, {"text": "x" * LONG_ANSWER})
 
 
+def test_a_client_that_stops_sending_still_gets_its_whole_answer(
+    qtbot: Any, unix_server: Any
+) -> None:
+    # `printf '{"command": "long"}\n' | nc -U respite.sock` sends its line, then shuts
+    # its side down (SHUT_WR) and reads: the end of its requests is not a hang-up.
+    def exchange() -> bytes:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(unix_server.name)
+            sock.sendall(b'{"command": "long"}\n')
+            sock.shutdown(socket.SHUT_WR)
+            answer = b""
+            while chunk := sock.recv(64 * 1024):
+                answer += chunk
+            return answer
+
+    answer = in_thread(qtbot, exchange)
+
+    assert json.loads(answer) == {"ok": True, "result": {"text": "x" * LONG_ANSWER}}
+
+
 def test_a_client_that_never_finishes_its_line_holds_up_no_one(qtbot: Any, server: Any) -> None:
     if sys.platform == "win32":
         pytest.skip("raw bytes over a Unix socket")
