@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QSysInfo
+from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QSysInfo, QTimer
 
 from respite import paths
 from respite.ipc_protocol import (
@@ -69,6 +69,8 @@ LOCK_FILE_NAME = "respite.lock"
 # Connections waiting to be accepted; the CLI opens one at a time.
 BACKLOG = 16
 READ_CHUNK = 64 * 1024
+# How long to stop accepting when accept() fails for want of descriptors or memory.
+ACCEPT_REST_MS = 1000
 NOT_YOURS = "This Respite answers only the user it runs for."
 
 
@@ -176,6 +178,12 @@ class UnixListener(QObject):
         self._file: tuple[int, int] | None = None  # device and inode of our socket file
         self._notifier: QSocketNotifier | None = None
         self._connections: dict[int, _Connection] = {}
+        # While accept() fails for want of resources, the connection stays queued and the
+        # socket readable: the notifier rests, and this timer wakes it.
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(ACCEPT_REST_MS)
+        self._rest.timeout.connect(self._end_rest)
 
     def listen(self) -> None:
         listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -224,6 +232,7 @@ class UnixListener(QObject):
         listening.bind(self._name)
 
     def close(self) -> None:
+        self._rest.stop()
         for connection in list(self._connections.values()):
             self._drop(connection)
         if self._notifier is not None:
@@ -244,10 +253,20 @@ class UnixListener(QObject):
                 client, _ = self._socket.accept()
             except (BlockingIOError, InterruptedError):
                 return
+            except ConnectionAbortedError:
+                continue  # the client gave up while queued
             except OSError as error:
-                log.debug("could not accept a command connection: %s", error)
+                # EMFILE, ENFILE, ENOBUFS, ENOMEM: retrying now would spin the GUI thread.
+                log.warning("can't accept a command connection now (%s); retrying soon", error)
+                if self._notifier is not None:
+                    self._notifier.setEnabled(False)
+                self._rest.start()
                 return
             self._welcome(client)
+
+    def _end_rest(self) -> None:
+        if self._notifier is not None:
+            self._notifier.setEnabled(True)
 
     def _welcome(self, client: socket.socket) -> None:
         client.setblocking(False)

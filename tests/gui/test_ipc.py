@@ -7,9 +7,11 @@ answers on the GUI thread (qtbot keeps the event loop turning).
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import json
 import os
+import select
 import socket
 import stat
 import struct
@@ -256,6 +258,41 @@ def test_a_client_that_never_finishes_its_line_holds_up_no_one(qtbot: Any, serve
 
     assert reply is not None and reply.ok
     assert server.recorder.calls == [("status", {})]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_out_of_descriptors_the_server_rests_instead_of_spinning(
+    qtbot: Any, unix_server: Any
+) -> None:
+    # accept() failing with EMFILE leaves the connection queued and the listening socket
+    # readable: retrying at every turn of the loop would keep the GUI thread at 100 %.
+    listener = unix_server._listener
+    real = listener._socket
+
+    class Exhausted:
+        attempts = 0
+
+        def accept(self) -> Any:
+            Exhausted.attempts += 1
+            raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    listener._socket = Exhausted()
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as waiting:
+            waiting.connect(unix_server.name)  # queued; it can't be accepted yet
+            qtbot.wait(300)
+            assert Exhausted.attempts == 1  # then a rest, not a retry at once
+            listener._socket = real  # descriptors free again
+            waiting.sendall(b'{"command": "status"}\n')
+            qtbot.waitUntil(lambda: bool(select.select([waiting], [], [], 0)[0]), timeout=5000)
+            answer = waiting.recv(64 * 1024)
+    finally:
+        listener._socket = real
+
+    assert json.loads(answer)["ok"] is True
 
 
 def _left_behind(server: Any) -> tuple[int, int, int]:
