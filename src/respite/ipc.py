@@ -80,7 +80,13 @@ def _prepare_folder(name: str, data_dir: Path) -> None:
         return
     folder = Path(name).parent
     if folder == data_dir.expanduser().resolve() or folder == temp_folder():
-        paths.ensure_private_dir(folder)
+        try:
+            paths.ensure_private_dir(folder)
+        except OSError as error:
+            raise IpcError(
+                f"Respite can't make the folder for its command socket, {folder} "
+                f"({error.strerror or error})."
+            ) from error
     if not is_private_dir(folder):
         raise IpcError(
             f"Respite won't listen for commands in {folder}: the folder must belong to you "

@@ -398,6 +398,28 @@ def test_a_file_in_the_way_of_the_socket_is_left_alone(data_dir: Path) -> None:
     assert name.read_text() == "not a socket"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="socket folders")
+def test_a_socket_folder_that_cannot_be_made_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A data folder too deep for a socket path, no runtime folder: the socket goes to
+    # <temp>/respite-UID, where something else already is (another user can put it in /tmp).
+    deep = tmp_path.joinpath(*["deeper"] * 12)
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    in_the_way = ipc_protocol.temp_folder()
+    in_the_way.write_text("not a folder")
+    server = ipc.Server(Recorder(), data_dir=deep)
+
+    with pytest.raises(ipc.IpcError) as refused:
+        server.listen()
+
+    assert str(refused.value).startswith(
+        f"Respite can't make the folder for its command socket, {in_the_way} ("
+    )
+
+
 def _connect_as_nobody(path: str) -> bytes:
     """What the server answers a process of user 65534 that connects to `path`."""
     reader, writer = os.pipe()
