@@ -125,11 +125,11 @@ class _DBusIdleSource:
             raise
 
     def _connect(self) -> None:
-        from jeepney.io.blocking import open_dbus_connection
-
         self._dbus.socket_path(self._bus)  # no bus: DBusUnavailable (an OSError)
         try:
-            self._conn = open_dbus_connection(bus=self._bus, auth_timeout=self._timeout)
+            # Not jeepney's open_dbus_connection: its Hello waits without a time limit,
+            # and this runs on the GUI thread, again after the bus went away.
+            self._conn = self._dbus.open_connection(self._bus, lambda: None, self._timeout)
         except (OSError, TimeoutError) as exc:
             raise IdleSourceUnavailable(f"cannot connect to the session bus: {exc}") from None
 
