@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtWidgets import QApplication, QPushButton, QSystemTrayIcon, QWidget
 
 from respite.core.clock import FakeClock
@@ -151,6 +151,40 @@ def break_nudge() -> Nudge:
         (Choice("start_break", "Start break"), Choice("snooze:5", "Snooze 5 min"),
          Choice("skip", "Skip")),
     )  # fmt: skip
+
+
+class RefusingNotifier(QObject):
+    """Desktop notifications whose server refuses or does not answer `Notify` in time."""
+
+    choice_made = Signal(object, str)
+    dismissed = Signal(object)
+
+    def show(self, nudge: Nudge) -> None:
+        from respite.platform.notify import NotifierUnavailable
+
+        raise NotifierUnavailable("notification server did not answer Notify within 1 s")
+
+    def close(self, nudge_id: str) -> None:
+        pass
+
+
+def test_a_nudge_the_notification_server_fails_to_take_goes_to_the_popup(
+    qtbot, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("jeepney")
+    notifier = RefusingNotifier()
+    shell = Desktop(runtime, notifier, tray_wait_ms=0)
+    try:
+        nudge = break_nudge()
+        shell.show_nudge(nudge)  # what the runtime's `nudged` signal calls
+
+        assert shell.popups.current is not None
+        assert shell.popups.current.nudge is nudge
+        assert "did not answer Notify" in caplog.text
+        assert shell.notifier is notifier  # a hiccup: the next nudge tries it again
+    finally:
+        shell.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.mark.parametrize(

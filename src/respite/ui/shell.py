@@ -52,7 +52,9 @@ class Notifier(Protocol):
     choice_made: SignalInstance  # (Nudge, key)
     dismissed: SignalInstance  # (Nudge)
 
-    def show(self, nudge: Nudge) -> None: ...
+    def show(self, nudge: Nudge) -> None:
+        """Raises RuntimeError (NotifierUnavailable) when the nudge could not be shown."""
+        ...
 
     def close(self, nudge_id: str) -> None: ...
 
@@ -154,7 +156,14 @@ class Desktop(QObject):
 
     def show_nudge(self, nudge: Nudge) -> None:
         self._last_nudge = nudge
-        self.notifier.show(nudge)
+        if self.notifier is self.popups:
+            self.popups.show(nudge)
+            return
+        try:
+            self.notifier.show(nudge)
+        except RuntimeError as error:  # the server refused it or did not answer in time
+            log.warning("%s; this nudge appears in Respite's own popup", error)
+            self.popups.show(nudge)
 
     def use_popups(self) -> None:
         """Show nudges in Respite's own popup from now on (the notifier went away)."""
