@@ -113,7 +113,11 @@ class DesktopApp(QObject):
 
     def _notifications_lost(self, reason: str) -> None:
         log.warning("desktop notifications went away (%s); using the popup", reason)
+        notifier = self.desktop.notifier
+        waiting = notifier.pending() if hasattr(notifier, "pending") else []
         self.desktop.use_popups()
+        if waiting:  # went with the server: shown again, the latest (one popup at a time)
+            self.desktop.popups.show(waiting[-1])
 
     def stop(self) -> None:
         self._timer.stop()

@@ -10,11 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QObject, Signal
 
 from respite.app import DesktopApp
 from respite.core.break_ideas import BreakIdea
 from respite.core.clock import FakeClock
 from respite.core.events import EventKind
+from respite.core.nudges import Nudge
 from respite.runtime import Runtime
 from respite.ui.break_window import BreakWindow
 from respite.ui.shell import Desktop
@@ -144,3 +146,55 @@ def test_the_app_starts_without_d_bus_where_there_is_none() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+class LosableNotifier(QObject):
+    """Desktop notifications whose server can leave with a nudge on screen."""
+
+    choice_made = Signal(object, str)
+    dismissed = Signal(object)
+    unavailable = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[Nudge] = []
+
+    def show(self, nudge: Nudge) -> None:
+        self.shown.append(nudge)
+
+    def close(self, nudge_id: str) -> None:
+        self.shown = [n for n in self.shown if n.id != nudge_id]
+
+    def pending(self) -> list[Nudge]:
+        return list(self.shown)
+
+
+def test_a_nudge_on_screen_when_notifications_go_away_moves_to_the_popup(
+    qtbot, tmp_path: Path, clock: FakeClock
+) -> None:
+    runtime = Runtime(
+        config_path=tmp_path / "settings.toml",
+        database_path=tmp_path / "respite.sqlite3",
+        clock=clock,
+        idle=AlwaysActive(),
+        monotonic=lambda: clock.now().timestamp(),
+        zone=lambda: LONDON,
+    )
+    runtime.start()
+    notifier = LosableNotifier()
+    app = DesktopApp(
+        runtime, Desktop(runtime, notifier, tray_wait_ms=0), fullscreen=FakeFullscreen()
+    )
+    try:
+        nudge = break_nudge()
+        app.desktop.show_nudge(nudge)
+        assert app.desktop.popups.current is None
+
+        notifier.unavailable.emit("the notification server left the session bus")
+
+        assert app.desktop.notifier is app.desktop.popups
+        assert app.desktop.popups.current is not None
+        assert app.desktop.popups.current.nudge is nudge  # still there to answer
+    finally:
+        app.stop()
+        runtime.stop()
