@@ -133,34 +133,24 @@ class _DBusIdleSource:
         except (OSError, TimeoutError) as exc:
             raise IdleSourceUnavailable(f"cannot connect to the session bus: {exc}") from None
 
-    def _call(self, member: str, signature: str | None, body: tuple[Any, ...], dest: Any) -> Any:
-        from jeepney import MessageType, new_method_call
-
-        message = self._dbus.no_auto_start(new_method_call(dest, member, signature, body))
-        reply = self._conn.send_and_get_reply(message, timeout=self._timeout)
-        if reply.header.message_type == MessageType.error:
-            from jeepney.wrappers import DBusErrorResponse
-
-            raise DBusErrorResponse(reply)
-        return reply.body[0]
-
     def _name_has_owner(self) -> bool:
         try:
-            return bool(self._call("NameHasOwner", "s", (self.bus_name,), self._dbus.DBUS))
+            return self._dbus.name_has_owner(self._conn, self.bus_name, self._timeout)
         except Exception as exc:
             raise IdleSourceUnavailable(f"the session bus did not answer: {exc}") from None
 
     def idle_seconds(self) -> float | None:
         if self._closed:
             return None
-        from jeepney import DBusAddress
+        from jeepney import DBusAddress, new_method_call
         from jeepney.wrappers import DBusErrorResponse
 
         address = DBusAddress(self.path, bus_name=self.bus_name, interface=self.interface)
+        message = self._dbus.no_auto_start(new_method_call(address, self.method))
         try:
             if self._conn is None:
                 self._connect()  # the bus went away earlier: try once per call
-            value = self._call(self.method, None, (), address)
+            value = self._dbus.call(self._conn, message, self._timeout)[0]
         except DBusErrorResponse as exc:
             log.debug("%s: %s", self.name, exc)
             return None
