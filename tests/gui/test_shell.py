@@ -325,6 +325,28 @@ def test_every_state_has_light_dark_and_template_icons(qapp) -> None:
     assert light != dark
 
 
+def test_an_icon_qt_cannot_draw_is_said_in_the_log(
+    qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    garbage = tmp_path / "working-light.svg"  # what a missing SVG plugin looks like to Qt
+    garbage.write_bytes(b"not an image")
+    monkeypatch.setattr(icons, "resource_file", lambda resource: garbage)
+    icons.icon_from_svg.cache_clear()
+    try:
+        icons.icon_from_svg("working-light.svg")
+    finally:
+        icons.icon_from_svg.cache_clear()
+    assert "Qt cannot draw the icon working-light.svg" in caplog.text
+    monkeypatch.undo()
+    caplog.clear()
+    icons.icon_from_svg.cache_clear()
+    try:
+        assert not icons.icon_from_svg("working-light.svg").pixmap(16, 16).isNull()
+    finally:
+        icons.icon_from_svg.cache_clear()
+    assert "cannot draw" not in caplog.text  # the real one draws, quietly
+
+
 def test_an_icon_that_cannot_be_read_is_blank_and_said_in_the_log(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -50,7 +50,15 @@ def icon_from_svg(name: str) -> QIcon:
     except OSError as error:  # a damaged installation: no icon rather than no app
         log.warning("icon %s cannot be read (%s); reinstalling Respite restores it", name, error)
         return QIcon()
-    return QIcon(str(path))
+    icon = QIcon(str(path))
+    if icon.pixmap(16, 16).isNull():  # drawn here, and kept in the engine's cache
+        log.warning(
+            "Qt cannot draw the icon %s: its SVG plugin (Qt Svg) seems to be missing, so "
+            "the tray icon stays blank. Installing PySide6 from its wheel brings it; on "
+            "Debian or Ubuntu with the system's Qt, install qt6-svg-plugins.",
+            name,
+        )
+    return icon
 
 
 def state_icon(phase: Phase, variant: str | None = None) -> QIcon:
