@@ -938,6 +938,84 @@ def test_a_pause_whose_end_now_falls_before_it_began_is_resumed_where_it_began()
     assert resumes(again) == []
 
 
+# Likewise a break that runs its course ends at its planned end, whether or not Respite
+# was running then: BREAK_FINISHED is logged at that moment, with that moment's offset,
+# and only once.
+
+LONG_BREAK_DONE = {"kind": "long", "seconds": 600, "completed": True}
+
+
+def finishes(sink: MemorySink) -> list[tuple[datetime, dict[str, object], int]]:
+    return [
+        (e.at, e.data, e.utc_offset_minutes)
+        for e in sink.events
+        if e.kind is EventKind.BREAK_FINISHED
+    ]
+
+
+def test_a_break_that_ends_while_running_finishes_at_its_end_even_after_a_sleep() -> None:
+    sim = Simulation(Settings(), at(MONDAY, "09:00"))
+    sim.engine.observe(0)
+    sim.engine.start_break("long")
+    sim.sleep_until(at(MONDAY, "11:00"))
+    sim.engine.observe(0)
+    assert finishes(sim.sink) == [(at(MONDAY, "09:10"), LONG_BREAK_DONE, 0)]
+    # Logged before the sleep it ended in, so the log stays in time order.
+    assert sim.sink.kinds() == [EventKind.BREAK_STARTED, EventKind.BREAK_FINISHED, EventKind.SLEEP]
+
+
+def test_a_break_that_ran_out_before_a_restart_finishes_at_its_end_once() -> None:
+    began = at(FALL_BACK - timedelta(1), "23:55")  # a Saturday night in summer time (+01:00)
+    started = Event(EventKind.BREAK_STARTED, began, {"kind": "long", "planned_seconds": 600}, 60)
+    clock = FakeClock(at(FALL_BACK, "09:00"))  # the next morning, in winter time
+    sink = MemorySink()
+    engine = Engine(Settings(), clock, sink, zone=lambda: LONDON, past_events=[started])
+    engine.reconcile()
+    assert finishes(sink) == [(began + timedelta(minutes=10), LONG_BREAK_DONE, 60)]
+    assert engine.status().phase is not Phase.ON_BREAK
+
+    again = MemorySink()
+    restored = Engine(
+        Settings(), clock, again, zone=lambda: LONDON, past_events=[started, *sink.events]
+    )
+    restored.reconcile()
+    assert finishes(again) == []
+    assert restored.status().break_ends_at is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "natural"),
+    [
+        pytest.param("long", [], id="long-covers-the-night"),
+        pytest.param("short", ["long"], id="short-leaves-the-night-a-long-one"),
+    ],
+)
+def test_a_break_that_ran_out_overnight_is_counted_once_and_work_starts_afresh(
+    kind: str, natural: list[str]
+) -> None:
+    sim = Simulation(Settings(), at(MONDAY, "16:45"))
+    sim.run_until(at(MONDAY, "17:00"), always)
+    sim.engine.start_break(kind)
+    sim.run_until(at(MONDAY, "17:01"), always)  # the mouse moves as the break begins
+    sim.engine.flush()
+    # Closed on the break; started again the next morning, from the log.
+    sim.clock.set(at(TUESDAY, "09:00"))
+    sim.engine = Engine(
+        sim.settings, sim.clock, sim.sink, zone=lambda: LONDON,
+        past_events=list(sim.sink.events), past_spans=sim.sink.spans,
+    )  # fmt: skip
+    sim.run_until(at(TUESDAY, "09:31"), always)
+
+    planned = 600 if kind == "long" else 120
+    ended = at(MONDAY, "17:00") + timedelta(seconds=planned)
+    assert finishes(sim.sink) == [(ended, {"kind": kind, "seconds": planned, "completed": True}, 0)]
+    # The break taken covers the night that began with it; a short one doesn't make the
+    # night a long break, so the night still counts as one.
+    assert [e.data["kind"] for e in sim.sink.events if e.kind is EventKind.NATURAL_BREAK] == natural
+    # Neither Monday's work nor the night counts towards the next break: 30 active minutes.
+    assert sim.shown_local() == ["Tue 09:30 short_break"]
+
+
 def test_the_wall_clock_jumping_back_keeps_counting_from_the_new_time() -> None:
     sim = Simulation(Settings(), at(MONDAY, "09:00"))
     sim.run_until(at(MONDAY, "09:20"), always)

@@ -111,9 +111,10 @@ def test_engine_invariants(scenario) -> None:
     schedule = sim.engine.schedule
     events = sim.sink.events
 
-    # Never a break nudge outside the shift, while paused or while on a break.
+    # Never a break nudge outside the shift, while paused or while on a break. A break
+    # that ran its course ended at its planned end, one cut short before it.
     paused_until: datetime | None = None
-    on_break = False
+    break_ends: datetime | None = None
     for event in events:
         if event.kind is EventKind.PAUSED:
             paused_until = datetime.fromisoformat(event.data["until"])
@@ -121,13 +122,16 @@ def test_engine_invariants(scenario) -> None:
             assert not event.data["auto"] or event.at == paused_until, event  # when it ended
             paused_until = None
         elif event.kind is EventKind.BREAK_STARTED:
-            on_break = True
+            break_ends = event.at + timedelta(seconds=event.data["planned_seconds"])
         elif event.kind is EventKind.BREAK_FINISHED:
-            on_break = False
+            assert break_ends is not None, event
+            completed = event.data["completed"]
+            assert event.at == break_ends if completed else event.at < break_ends, event
+            break_ends = None
         elif event.kind is EventKind.NUDGE and NudgeKind(event.data["kind"]).is_break:
             assert schedule.workday_at(event.at) is not None, event
             assert paused_until is None or event.at >= paused_until, event
-            assert not on_break, event
+            assert break_ends is None, event
 
     # Never more after-hours nudges in one evening (or day off) than allowed.
     per_period = Counter(

@@ -350,7 +350,7 @@ class Engine:
         now = self._clock.now()
         if self._last_observed is not None and now < self._last_observed - CLOCK_TOLERANCE:
             self._clock_went_back(now)
-        self._note_gap(now)
+        self._catch_up(now)
         self._last_observed = now
         self._record_activity(now, max(0.0, idle_seconds))
         return self._evaluate(now)
@@ -368,8 +368,17 @@ class Engine:
     def reconcile(self) -> list[Nudge]:
         """Recompute what is due from the clock and the log, without a new sample."""
         now = self._clock.now()
-        self._note_gap(now)
+        self._catch_up(now)
         return self._evaluate(now)
+
+    def _catch_up(self, now: datetime) -> None:
+        """Log, in order, what happened since the last look: a break that ran its course
+        ended at its planned end (before a sleep or a restart it took place in, and before
+        new input is weighed as a natural break), then a gap in the samples."""
+        on_break = self.state.on_break
+        if on_break is not None and now >= on_break.planned_end:
+            self._finish_break(completed=True)
+        self._note_gap(now)
 
     def _note_gap(self, now: datetime) -> None:
         if self._last_observed is not None and now - self._last_observed > SLEEP_GAP:
@@ -437,8 +446,6 @@ class Engine:
     def _evaluate(self, now: datetime) -> list[Nudge]:
         self._refresh_zone()
         state = self.state
-        if state.on_break is not None and now >= state.on_break.planned_end:
-            self._finish_break(completed=True)
         pause = state.pause
         if pause is not None and now >= (end := self._end_of(pause)):
             # Resumed when it ended: earlier than now if it ran out while Respite was closed
@@ -728,8 +735,10 @@ class Engine:
     def _finish_break(self, *, completed: bool) -> None:
         current = self.state.on_break
         assert current is not None
-        now = self._clock.now()
-        end = min(now, current.planned_end) if completed else now
+        # One that ran its course ended at its planned end, however much later Respite
+        # noticed: after a sleep, or at the first check after a restart. A break lasts a
+        # while, so that is never before it began, and a restart folds the two in order.
+        end = current.planned_end if completed else self._clock.now()
         seconds = (end - current.started).total_seconds()
         planned = (current.planned_end - current.started).total_seconds()
         self._record(
@@ -739,6 +748,7 @@ class Engine:
                 "seconds": round(seconds),
                 "completed": completed or seconds >= planned,
             },
+            at=end,
         )
 
     def skip_break(self) -> None:
