@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +16,10 @@ from PySide6.QtCore import Qt
 from respite.core.clock import FakeClock
 from respite.core.engine import ActionError, Phase, Status
 from respite.core.events import Event, EventKind
+from respite.core.history import DaySummary, history_range, summarize_days
 from respite.core.nudges import Nudge, NudgeKind
-from respite.core.settings import Hook
+from respite.core.schedule import WorkSchedule
+from respite.core.settings import Hook, Settings
 from respite.runtime import JUMP_TOLERANCE, NoIdleSource, Runtime
 from respite.storage.db import EventLog
 
@@ -89,6 +91,15 @@ class Harness:
         with log:
             kinds = None if kind is None else {kind}
             return log.events(START - timedelta(days=1), START + timedelta(days=14), kinds)
+
+    def history(self, first: date, last: date) -> list[DaySummary]:
+        settings = Settings()
+        schedule = WorkSchedule(settings.work_hours, LONDON)
+        lo, hi = history_range(first, last, schedule)
+        log, _ = EventLog.open(self.db_path, now=self.clock.now(), readonly=True)
+        with log:
+            events, spans = log.events(lo, hi), log.spans(lo, hi)
+        return summarize_days(first, last, schedule, settings, events, spans, self.clock.now())
 
 
 @pytest.fixture
@@ -272,8 +283,8 @@ def test_done_for_today_on_friday_still_shows_on_sunday_after_a_restart(
 
 @pytest.fixture
 def fired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, datetime]]:
-    """A hook on pause, resume and done for today; what the runtime fires is kept here,
-    as (hook event, at), instead of being run."""
+    """A hook on pause, resume, done for today and the start and end of a break; what the
+    runtime fires is kept here, as (hook event, at), instead of being run."""
     fired: list[tuple[str, datetime]] = []
 
     class KeptHooks:
@@ -299,7 +310,8 @@ def fired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, da
     settings = tmp_path / "config" / "settings.toml"
     settings.parent.mkdir(parents=True)
     settings.write_text(
-        '[[hooks]]\nname = "Status"\non = ["pause", "resume", "done_for_today"]\n'
+        '[[hooks]]\nname = "Status"\n'
+        'on = ["pause", "resume", "done_for_today", "break_start", "break_end"]\n'
         'command = ["true"]\n',
         encoding="utf-8",
     )
@@ -405,6 +417,87 @@ def test_what_is_still_in_force_at_a_restart_fires_no_hook_again(
         assert fired == at_monday  # a pause that ends while Respite runs is announced
     finally:
         harness.runtime.stop()
+
+
+# Monday at 17:00, in the afternoon window; Respite starts again on Tuesday morning.
+MONDAY_EVENING = datetime(2026, 11, 23, 17, 0, tzinfo=LONDON)
+TUESDAY_MORNING = datetime(2026, 11, 24, 9, 0, tzinfo=LONDON)
+LONG_BREAK_DONE = {"kind": "long", "seconds": 600, "completed": True}
+
+
+@pytest.mark.parametrize("slept", [False, True], ids=["awake", "asleep"])
+def test_a_break_that_ends_while_respite_runs_fires_the_break_end_hook_at_its_end(
+    qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]], slept: bool
+) -> None:
+    harness = started_at(tmp_path, START)
+    try:
+        harness.runtime.perform("break", kind="short")
+        if slept:
+            harness.clock.advance(60 * 60)  # suspended: the monotonic clock stands still
+            harness.runtime.sample()
+        else:
+            harness.run_for(3 * 60)
+        assert fired == [("break_start", START), ("break_end", START + timedelta(minutes=2))]
+    finally:
+        harness.runtime.stop()
+
+
+def test_a_break_that_ran_out_while_respite_was_closed_ended_at_its_planned_end(
+    qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
+) -> None:
+    run_once(tmp_path, MONDAY_EVENING, ("break", {"kind": "long"}))
+    assert fired == [("break_start", MONDAY_EVENING)]
+    fired.clear()
+    ended = MONDAY_EVENING + timedelta(minutes=10)
+
+    harness = started_at(tmp_path, TUESDAY_MORNING)
+    try:
+        status = harness.runtime.engine.status()
+        assert status.phase is Phase.WORKING
+        assert status.break_ends_at is None
+        assert status.next_break_in == 30 * 60  # Monday's work and the night don't count
+        harness.run_for(30 * 60)
+        assert [(n.kind, n.at) for n in harness.nudges] == [
+            (NudgeKind.SHORT_BREAK, TUESDAY_MORNING + timedelta(minutes=30))
+        ]
+    finally:
+        harness.runtime.stop()
+    harness = started_at(tmp_path, harness.clock.now() + timedelta(minutes=1))
+    harness.runtime.stop()
+
+    assert fired == []  # no "break_end" announced at start-up for last night's break
+    finished = harness.logged_events(EventKind.BREAK_FINISHED)
+    assert [(e.at, e.data) for e in finished] == [(ended, LONG_BREAK_DONE)]
+    monday, tuesday = harness.history(MONDAY_EVENING.date(), TUESDAY_MORNING.date())
+    assert (monday.breaks_taken, monday.breaks_natural) == (1, 0)
+    assert (tuesday.breaks_taken, tuesday.breaks_natural) == (
+        0,
+        0,
+    )  # the break covers the night it began
+
+
+def test_a_break_still_going_at_a_restart_goes_on_until_its_planned_end(
+    qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
+) -> None:
+    run_once(tmp_path, START, ("break", {"kind": "long"}))
+    fired.clear()
+    ends = START + timedelta(minutes=10)
+
+    harness = started_at(tmp_path, START + timedelta(minutes=4))
+    try:
+        status = harness.statuses[-1]  # what the break window is opened from
+        assert status.phase is Phase.ON_BREAK
+        assert status.break_ends_at == ends
+        on_break = harness.runtime.engine.state.on_break
+        assert on_break is not None and on_break.kind == "long"
+        assert fired == []
+        harness.run_for(6 * 60)
+        assert fired == [("break_end", ends)]
+        assert harness.runtime.engine.status().phase is not Phase.ON_BREAK
+    finally:
+        harness.runtime.stop()
+    finished = harness.logged_events(EventKind.BREAK_FINISHED)
+    assert [(e.at, e.data) for e in finished] == [(ends, LONG_BREAK_DONE)]
 
 
 def test_unknown_idle_time_counts_as_activity(qtbot: Any, tmp_path: Path) -> None:
