@@ -626,8 +626,8 @@ class Runtime(QObject):
 
     def _event_recorded(self, event: Event) -> None:
         """Fire the hooks on what the engine recorded. They announce what happens while
-        Respite runs: a pause that ran out while it was closed, found at start-up, is
-        logged as resumed when it ended and announced to no one."""
+        Respite runs: a break or pause that ran out while it was closed, found at
+        start-up, is logged as ended when it ended and announced to no one."""
         if self.hooks is None or not self._settings.hooks:
             return
         if self._closed_until is not None and event.at < self._closed_until:
