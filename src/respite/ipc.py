@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QSysInfo, QTimer
+from PySide6.QtCore import QLockFile, QObject, QSocketNotifier, QSysInfo, QTimer, QTimerEvent
 
 from respite import paths
 from respite.ipc_protocol import (
     CONNECT_TIMEOUT_SECONDS,
+    CONNECTION_DEADLINE_SECONDS,
     MAX_REQUEST_BYTES,
     MAX_SOCKET_PATH,
     CommandError,
@@ -162,6 +163,7 @@ class _Connection:
     sock: socket.socket
     session: Session
     reader: QSocketNotifier
+    deadline: int  # the id of the timer that ends the connection
     writer: QSocketNotifier | None = None
     outbox: bytearray = field(default_factory=bytearray)
     hung_up: bool = False  # the client sends no more: hang up once the outbox is sent
@@ -172,18 +174,28 @@ class UnixListener(QObject):
     client a non-blocking socket, each with a `QSocketNotifier` (a second one for
     writing only while an answer doesn't fit the socket's buffer).
 
-    A connection holds nothing but its entry in `_connections`: its notifiers signal
-    this object's methods, which find it by file descriptor, so once dropped it is gone.
+    A connection holds nothing but its entries in `_connections` and `_deadlines`: its
+    notifiers signal this object's methods, which find it by file descriptor, and its
+    deadline is a timer of this object's (`startTimer`), so once dropped it is gone.
     """
 
-    def __init__(self, name: str, handler: Handler, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        handler: Handler,
+        parent: QObject | None = None,
+        *,
+        deadline: float = CONNECTION_DEADLINE_SECONDS,
+    ) -> None:
         super().__init__(parent)
         self._name = name
         self._handler = handler
+        self._deadline_ms = round(deadline * 1000)
         self._socket: socket.socket | None = None
         self._file: tuple[int, int] | None = None  # device and inode of our socket file
         self._notifier: QSocketNotifier | None = None
         self._connections: dict[int, _Connection] = {}
+        self._deadlines: dict[int, _Connection] = {}  # by timer id
         # While accept() fails for want of resources, the connection stays queued and the
         # socket readable: the notifier rests, and this timer wakes it.
         self._rest = QTimer(self)
@@ -289,7 +301,18 @@ class UnixListener(QObject):
             return
         reader = QSocketNotifier(client.fileno(), QSocketNotifier.Type.Read, self)
         reader.activated.connect(self._readable)
-        self._connections[client.fileno()] = _Connection(client, Session(self._handler), reader)
+        deadline = self.startTimer(self._deadline_ms)
+        connection = _Connection(client, Session(self._handler), reader, deadline)
+        self._connections[client.fileno()] = connection
+        self._deadlines[deadline] = connection
+
+    def timerEvent(self, event: QTimerEvent) -> None:
+        connection = self._deadlines.get(event.timerId())
+        if connection is None:
+            super().timerEvent(event)
+            return
+        log.debug("dropped a command connection not done within %d ms", self._deadline_ms)
+        self._drop(connection)
 
     def _sender_connection(self) -> _Connection | None:
         notifier = self.sender()
@@ -348,6 +371,8 @@ class UnixListener(QObject):
 
     def _drop(self, connection: _Connection) -> None:
         self._connections.pop(connection.sock.fileno(), None)
+        self.killTimer(connection.deadline)
+        self._deadlines.pop(connection.deadline, None)
         for notifier in (connection.reader, connection.writer):
             if notifier is not None:
                 # Off before the descriptor closes; deleted later, as this may be running
@@ -366,8 +391,11 @@ class Server(QObject):
         *,
         data_dir: Path | None = None,
         name: str | None = None,
+        deadline: float = CONNECTION_DEADLINE_SECONDS,
         parent: QObject | None = None,
     ) -> None:
+        """`deadline`: seconds a client has from connecting to send its requests and
+        take its answers, after which it is dropped."""
         super().__init__(parent)
         self._data_dir = data_dir if data_dir is not None else paths.data_dir()
         self.name = name if name is not None else server_name(self._data_dir)
@@ -375,9 +403,9 @@ class Server(QObject):
         if sys.platform == "win32":
             from respite.ipc_windows import PipeListener
 
-            self._listener = PipeListener(self.name, handler, self)
+            self._listener = PipeListener(self.name, handler, self, deadline=deadline)
         else:
-            self._listener = UnixListener(self.name, handler, self)
+            self._listener = UnixListener(self.name, handler, self, deadline=deadline)
 
     def listen(self) -> None:
         """Start listening, replacing a stale socket. Hold the `InstanceLock` first: the

@@ -48,7 +48,16 @@ MAX_REQUEST_BYTES = 64 * 1024
 # sun_path holds 108 bytes on Linux and 104 on macOS, with the terminating NUL.
 MAX_SOCKET_PATH = 100
 CONNECT_TIMEOUT_SECONDS = 1.0
-REPLY_TIMEOUT_SECONDS = 5.0
+# How long the client waits for its answer. A command may write to the event log, and a
+# write may wait storage.db.BUSY_TIMEOUT_SECONDS (5 s) for SQLite's lock: `respite
+# history` and `export` ask the app to flush first. Longer than that, so a slow answer is
+# still taken; shorter than the server's deadline below.
+REPLY_TIMEOUT_SECONDS = 15.0
+# A server drops a connection this long after taking it, done or not: one that sends
+# nothing, half a line or never reads would otherwise keep its descriptor for good. The
+# CLI takes milliseconds and gives up sooner (REPLY_TIMEOUT_SECONDS), so the server never
+# cuts an exchange its client still waits for; `nc -U` typed by hand gets half a minute.
+CONNECTION_DEADLINE_SECONDS = 30.0
 MAX_REPLY_BYTES = 16 * 1024 * 1024
 
 # What a handler gets: the command name and its arguments; it returns a JSON-able result

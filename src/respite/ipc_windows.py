@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QObject, QTimer
+from PySide6.QtCore import QByteArray, QObject, QTimer, QTimerEvent
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from respite.ipc_protocol import (
     CONNECT_TIMEOUT_SECONDS,
+    CONNECTION_DEADLINE_SECONDS,
     MAX_REPLY_BYTES,
     Handler,
     IpcError,
@@ -29,18 +31,36 @@ CONNECT_TIMEOUT_MS = int(CONNECT_TIMEOUT_SECONDS * 1000)
 POLL_MS = 20
 
 
+@dataclass(slots=True)
+class _Client:
+    """What `PipeListener` keeps for one client besides its socket."""
+
+    session: Session
+    deadline: int  # the id of the timer that ends the connection
+
+
 class PipeListener(QObject):
     """The server's end on Windows. Its slots find their client through `sender()`: no
-    per-client lambda holds a client after it has gone."""
+    per-client lambda holds a client after it has gone; a client's deadline is a timer
+    of this object's (`startTimer`)."""
 
-    def __init__(self, name: str, handler: Handler, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        handler: Handler,
+        parent: QObject | None = None,
+        *,
+        deadline: float = CONNECTION_DEADLINE_SECONDS,
+    ) -> None:
         super().__init__(parent)
         self._name = name
         self._handler = handler
+        self._deadline_ms = round(deadline * 1000)
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._accept)
-        self._sessions: dict[QLocalSocket, Session] = {}
+        self._clients: dict[QLocalSocket, _Client] = {}
+        self._deadlines: dict[int, QLocalSocket] = {}  # by timer id
         # Clients gone, kept until the loop turns (see `_forget`).
         self._gone: list[QLocalSocket] = []
         self._sweep = QTimer(self)
@@ -58,7 +78,7 @@ class PipeListener(QObject):
         log.debug("listening for commands on %s", self._server.fullServerName())
 
     def close(self) -> None:
-        for client in list(self._sessions):
+        for client in list(self._clients):
             client.abort()
             self._forget(client)
         self._let_go()
@@ -67,11 +87,22 @@ class PipeListener(QObject):
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             client = self._server.nextPendingConnection()
-            self._sessions[client] = Session(self._handler)
+            deadline = self.startTimer(self._deadline_ms)
+            self._clients[client] = _Client(Session(self._handler), deadline)
+            self._deadlines[deadline] = client
             client.readyRead.connect(self._readable)
             client.disconnected.connect(self._disconnected)
             if client.bytesAvailable():
                 self._serve(client)
+
+    def timerEvent(self, event: QTimerEvent) -> None:
+        client = self._deadlines.get(event.timerId())
+        if client is None:
+            super().timerEvent(event)
+            return
+        log.debug("dropped a command connection not done within %d ms", self._deadline_ms)
+        client.abort()
+        self._forget(client)
 
     def _readable(self) -> None:
         client = self.sender()
@@ -84,9 +115,10 @@ class PipeListener(QObject):
             self._forget(client)
 
     def _serve(self, client: QLocalSocket) -> None:
-        session = self._sessions.get(client)
-        if session is None:
+        state = self._clients.get(client)
+        if state is None:
             return
+        session = state.session
         reply = session.feed(bytes(client.readAll().data()))
         if reply:
             client.write(QByteArray(reply))
@@ -95,8 +127,11 @@ class PipeListener(QObject):
             client.disconnectFromServer()
 
     def _forget(self, client: QLocalSocket) -> None:
-        if self._sessions.pop(client, None) is None:
+        state = self._clients.pop(client, None)
+        if state is None:
             return
+        self.killTimer(state.deadline)
+        del self._deadlines[state.deadline]
         # WORKAROUND: PySide6 is never told when Qt deletes a socket that came from
         # nextPendingConnection(), so after deleteLater() its wrapper stayed listed under
         # the server's wrapper for good (≈1 KiB a connection, with what hangs off it).

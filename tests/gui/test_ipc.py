@@ -10,6 +10,7 @@ import contextlib
 import errno
 import gc
 import json
+import logging
 import os
 import select
 import socket
@@ -101,10 +102,15 @@ class PipeServer:
     """Windows' listener behind the face of `ipc.Server`; on Linux Qt's QLocalServer puts
     it on a Unix socket, so the same tests and the same client reach it."""
 
-    def __init__(self, handler: ipc.Handler, data_dir: Path) -> None:
+    def __init__(
+        self,
+        handler: ipc.Handler,
+        data_dir: Path,
+        deadline: float = ipc_protocol.CONNECTION_DEADLINE_SECONDS,
+    ) -> None:
         paths.ensure_private_dir(data_dir)
         self.name = ipc.server_name(data_dir)
-        self.listener = ipc_windows.PipeListener(self.name, handler)
+        self.listener = ipc_windows.PipeListener(self.name, handler, deadline=deadline)
 
     def listen(self) -> None:
         self.listener.listen()
@@ -118,19 +124,48 @@ def data_dir() -> Path:
     return paths.data_dir()
 
 
+def _serve(kind: str, data_dir: Path, deadline: float) -> Any:
+    """A listening server of `kind` ("unix" or "pipe") answering with a `Recorder`."""
+    recorder = Recorder()
+    running: Any
+    if kind == "unix":
+        running = ipc.Server(recorder, data_dir=data_dir, deadline=deadline)
+    else:
+        running = PipeServer(recorder, data_dir, deadline)
+    running.listen()
+    running.recorder = recorder
+    return running
+
+
 @pytest.fixture(params=["unix", "pipe"])
 def server(qtbot: Any, data_dir: Path, request: pytest.FixtureRequest) -> Any:
     """The server as the app runs it here, and (as "pipe") the one Windows runs."""
-    recorder = Recorder()
-    running: Any
-    if request.param == "unix":
-        running = ipc.Server(recorder, data_dir=data_dir)
-    else:
-        running = PipeServer(recorder, data_dir)
-    running.listen()
-    running.recorder = recorder
+    running = _serve(request.param, data_dir, ipc_protocol.CONNECTION_DEADLINE_SECONDS)
     yield running
     running.close()
+
+
+# Short enough for a test to see it pass, long enough for a client on a busy machine.
+QUICK_DEADLINE = 0.3
+
+
+@pytest.fixture(params=["unix", "pipe"])
+def quick_server(qtbot: Any, data_dir: Path, request: pytest.FixtureRequest) -> Any:
+    """Either server, dropping each connection QUICK_DEADLINE seconds after it came."""
+    running = _serve(request.param, data_dir, QUICK_DEADLINE)
+    yield running
+    running.close()
+
+
+def _clients(server: Any) -> dict[Any, Any]:
+    """The server's per-connection state, by connection."""
+    if isinstance(server, PipeServer):
+        return server.listener._clients
+    return server._listener._connections
+
+
+def _readable(sock: socket.socket) -> bool:
+    return bool(select.select([sock], [], [], 0)[0])
 
 
 @pytest.fixture
@@ -260,6 +295,26 @@ def test_a_client_that_never_finishes_its_line_holds_up_no_one(qtbot: Any, serve
     assert server.recorder.calls == [("status", {})]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="raw bytes over a Unix socket")
+@pytest.mark.parametrize("sent", [b"", b'{"command": "hal'], ids=["nothing", "half a line"])
+def test_a_connection_not_done_by_its_deadline_is_dropped(
+    qtbot: Any, quick_server: Any, sent: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="respite")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as idle:
+        idle.connect(quick_server.name)
+        idle.sendall(sent)
+        qtbot.waitUntil(lambda: _readable(idle), timeout=5000)
+
+        assert idle.recv(64 * 1024) == b""  # hung up without a word
+
+    assert _clients(quick_server) == {}
+    assert "dropped a command connection" in caplog.text
+    assert quick_server.recorder.calls == []
+    # Connections that come in time are served as before.
+    assert in_thread(qtbot, lambda: ipc.request("status")) is not None
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
 def test_out_of_descriptors_the_server_rests_instead_of_spinning(
     qtbot: Any, unix_server: Any
@@ -302,7 +357,7 @@ def _left_behind(server: Any) -> tuple[int, int, int]:
     qt_root = server.listener if isinstance(server, PipeServer) else server
     # First: listing the children gives each a wrapper, which PySide keeps.
     children = len(qt_root.findChildren(QObject))
-    kinds = (ipc_protocol.Session, ipc._Connection, QObject)
+    kinds = (ipc_protocol.Session, ipc._Connection, ipc_windows._Client, QObject)
     return (
         len(os.listdir("/proc/self/fd")),
         sum(isinstance(thing, kinds) for thing in gc.get_objects()),

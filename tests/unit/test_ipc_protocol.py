@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from respite import paths
-from respite.ipc_protocol import MAX_REQUEST_BYTES, IpcError, Session, request, server_name
+from respite.ipc_protocol import (
+    CONNECTION_DEADLINE_SECONDS,
+    MAX_REQUEST_BYTES,
+    REPLY_TIMEOUT_SECONDS,
+    IpcError,
+    Session,
+    request,
+    server_name,
+)
+from respite.storage.db import BUSY_TIMEOUT_SECONDS
 
 
 def echo(command: str, args: dict[str, Any]) -> Any:
@@ -66,6 +75,14 @@ def test_endless_bytes_without_a_newline_end_the_session() -> None:
     assert session.feed(b"x" * MAX_REQUEST_BYTES) == b""
     assert answers(session.feed(b"x")) == [TOO_LONG]
     assert session.finished
+
+
+def test_the_client_outwaits_a_write_and_the_server_outwaits_the_client() -> None:
+    # A command may write to the event log, which can wait BUSY_TIMEOUT_SECONDS for
+    # SQLite's lock (`respite history` and `export` ask the app to flush): the client
+    # waits longer than that, and the server drops a connection only after the client
+    # would have given up, so it never cuts an exchange the client still waits for.
+    assert BUSY_TIMEOUT_SECONDS < REPLY_TIMEOUT_SECONDS < CONNECTION_DEADLINE_SECONDS
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
