@@ -39,6 +39,7 @@ from respite.ipc_protocol import (
     CONNECTION_DEADLINE_SECONDS,
     MAX_REQUEST_BYTES,
     MAX_SOCKET_PATH,
+    READ_CHUNK,
     CommandError,
     Handler,
     IpcError,
@@ -69,7 +70,6 @@ log = logging.getLogger(__name__)
 LOCK_FILE_NAME = "respite.lock"
 # Connections waiting to be accepted; the CLI opens one at a time.
 BACKLOG = 16
-READ_CHUNK = 64 * 1024
 # How long to stop accepting when accept() fails for want of descriptors or memory.
 ACCEPT_REST_MS = 1000
 NOT_YOURS = "This Respite answers only the user it runs for."
@@ -165,14 +165,15 @@ class _Connection:
     reader: QSocketNotifier
     deadline: int  # the id of the timer that ends the connection
     writer: QSocketNotifier | None = None
-    outbox: bytearray = field(default_factory=bytearray)
+    outbox: bytearray = field(default_factory=bytearray)  # one answer at most
     hung_up: bool = False  # the client sends no more: hang up once the outbox is sent
 
 
 class UnixListener(QObject):
     """The server's end on Linux and macOS: a non-blocking listening socket, and per
     client a non-blocking socket, each with a `QSocketNotifier` (a second one for
-    writing only while an answer doesn't fit the socket's buffer).
+    writing only while an answer doesn't fit the socket's buffer). Requests are answered
+    one at a time: while an answer is going out the client's socket isn't read.
 
     A connection holds nothing but its entries in `_connections` and `_deadlines`: its
     notifiers signal this object's methods, which find it by file descriptor, and its
@@ -330,25 +331,27 @@ class UnixListener(QObject):
             return
         except OSError:
             data = b""  # reset by the client: it is gone all the same
-        if not data:
+        if data:
+            connection.session.receive(data)
+        else:
             # The client hung up, or only stopped sending (shutdown(SHUT_WR)) and still
             # reads: what it asked for goes out first, then the connection closes.
-            connection.reader.setEnabled(False)
             connection.hung_up = True
-            self._send(connection)
-            return
-        connection.outbox += connection.session.feed(data)
-        if connection.session.finished:
-            connection.reader.setEnabled(False)  # send the refusal, then hang up
-        self._send(connection)
+        self._serve(connection)
 
     def _writable(self) -> None:
         connection = self._sender_connection()
         if connection is not None:
-            self._send(connection)
+            self._serve(connection)
 
-    def _send(self, connection: _Connection) -> None:
-        if connection.outbox:
+    def _serve(self, connection: _Connection) -> None:
+        """Send what the socket takes, answering the next request each time the last
+        answer has all gone; then wait to write more, or to read more."""
+        while True:
+            if not connection.outbox:
+                connection.outbox += connection.session.next_reply()
+                if not connection.outbox:
+                    break
             try:
                 sent = connection.sock.send(connection.outbox)
             except (BlockingIOError, InterruptedError):
@@ -357,17 +360,20 @@ class UnixListener(QObject):
                 self._drop(connection)  # the client went away without its answer
                 return
             del connection.outbox[:sent]
-        if connection.outbox:
-            if connection.writer is None:
-                connection.writer = QSocketNotifier(
-                    connection.sock.fileno(), QSocketNotifier.Type.Write, self
-                )
-                connection.writer.activated.connect(self._writable)
-            connection.writer.setEnabled(True)
-        elif connection.session.finished or connection.hung_up:
-            self._drop(connection)
-        elif connection.writer is not None:
-            connection.writer.setEnabled(False)
+            if connection.outbox:
+                break
+        sending = bool(connection.outbox)
+        if not sending and (connection.session.finished or connection.hung_up):
+            self._drop(connection)  # after a refusal, or once the client sends no more
+            return
+        connection.reader.setEnabled(not sending)
+        if sending and connection.writer is None:
+            connection.writer = QSocketNotifier(
+                connection.sock.fileno(), QSocketNotifier.Type.Write, self
+            )
+            connection.writer.activated.connect(self._writable)
+        if connection.writer is not None:
+            connection.writer.setEnabled(sending)
 
     def _drop(self, connection: _Connection) -> None:
         self._connections.pop(connection.sock.fileno(), None)

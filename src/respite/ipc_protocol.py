@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 SOCKET_FILE_NAME = "respite.sock"
 # A request line longer than this is refused (commands are tiny).
 MAX_REQUEST_BYTES = 64 * 1024
+# What a server reads from a connection at a time.
+READ_CHUNK = 64 * 1024
 # sun_path holds 108 bytes on Linux and 104 on macOS, with the terminating NUL.
 MAX_SOCKET_PATH = 100
 CONNECT_TIMEOUT_SECONDS = 1.0
@@ -170,34 +172,41 @@ def answer(handler: Handler, line: bytes) -> bytes:
 
 
 class Session:
-    """One connection's requests, whatever the transport: bytes in as they arrive, one
-    response line out per request line. A request longer than MAX_REQUEST_BYTES gets
-    one error line and ends the session (`finished`): the transport sends what it has
-    and hangs up."""
+    """One connection's requests, whatever the transport: bytes in as they arrive
+    (`receive`), one response line out per request line, each carried out only when the
+    transport asks for its answer (`next_reply`). A transport asks for the next answer
+    once the last has gone out, and reads no more while one is going out: a client that
+    sends without reading makes the server wait, not its memory grow.
+
+    A request longer than MAX_REQUEST_BYTES gets one error line and ends the session
+    (`finished`): the transport sends what it has and hangs up."""
 
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
         self._pending = bytearray()
+        self._scanned = 0  # bytes at the start of _pending known to hold no newline
         self.finished = False
 
-    def feed(self, data: bytes) -> bytes:
-        """What to send back for `data`, the next bytes read from the client."""
+    def receive(self, data: bytes) -> None:
+        """Take `data`, the next bytes read from the client."""
+        if not self.finished:
+            self._pending += data
+
+    def next_reply(self) -> bytes:
+        """The answer to the oldest request not yet answered; b"" while no line is whole."""
         if self.finished:
             return b""
-        replies = bytearray()
-        if b"\n" in data:  # only new bytes are searched: a slow sender costs no rescans
-            self._pending += data
-            *lines, rest = bytes(self._pending).split(b"\n")
-            self._pending = bytearray(rest)
-            for line in lines:
-                if len(line) + 1 > MAX_REQUEST_BYTES:
-                    return bytes(replies + self._refuse())
-                replies += answer(self._handler, line + b"\n")
-        else:
-            self._pending += data
-        if len(self._pending) > MAX_REQUEST_BYTES:
-            replies += self._refuse()
-        return bytes(replies)
+        # Search only what is new: a slow sender costs no rescans.
+        newline = self._pending.find(b"\n", self._scanned)
+        if newline < 0:
+            self._scanned = len(self._pending)
+            return self._refuse() if len(self._pending) > MAX_REQUEST_BYTES else b""
+        line = bytes(self._pending[: newline + 1])
+        del self._pending[: newline + 1]
+        self._scanned = 0
+        if len(line) > MAX_REQUEST_BYTES:
+            return self._refuse()
+        return answer(self._handler, line)
 
     def _refuse(self) -> bytes:
         self.finished = True

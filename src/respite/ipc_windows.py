@@ -18,6 +18,7 @@ from respite.ipc_protocol import (
     CONNECT_TIMEOUT_SECONDS,
     CONNECTION_DEADLINE_SECONDS,
     MAX_REPLY_BYTES,
+    READ_CHUNK,
     Handler,
     IpcError,
     Session,
@@ -42,7 +43,9 @@ class _Client:
 class PipeListener(QObject):
     """The server's end on Windows. Its slots find their client through `sender()`: no
     per-client lambda holds a client after it has gone; a client's deadline is a timer
-    of this object's (`startTimer`)."""
+    of this object's (`startTimer`). As on Linux and macOS, requests are answered one at
+    a time, the next once the last answer has been written; meanwhile Qt reads ahead no
+    more than the socket's read buffer (READ_CHUNK)."""
 
     def __init__(
         self,
@@ -87,10 +90,13 @@ class PipeListener(QObject):
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             client = self._server.nextPendingConnection()
+            # Qt reads no further ahead than this while a request waits for its turn.
+            client.setReadBufferSize(READ_CHUNK)
             deadline = self.startTimer(self._deadline_ms)
             self._clients[client] = _Client(Session(self._handler), deadline)
             self._deadlines[deadline] = client
-            client.readyRead.connect(self._readable)
+            client.readyRead.connect(self._ready)
+            client.bytesWritten.connect(self._ready)
             client.disconnected.connect(self._disconnected)
             if client.bytesAvailable():
                 self._serve(client)
@@ -104,7 +110,7 @@ class PipeListener(QObject):
         client.abort()
         self._forget(client)
 
-    def _readable(self) -> None:
+    def _ready(self) -> None:
         client = self.sender()
         if isinstance(client, QLocalSocket):
             self._serve(client)
@@ -115,16 +121,24 @@ class PipeListener(QObject):
             self._forget(client)
 
     def _serve(self, client: QLocalSocket) -> None:
+        """Answer the next request once the last answer has been written, reading more
+        only when no whole request is left; Qt writes in the event loop and signals
+        bytesWritten, which comes back here."""
         state = self._clients.get(client)
         if state is None:
             return
         session = state.session
-        reply = session.feed(bytes(client.readAll().data()))
-        if reply:
-            client.write(QByteArray(reply))
-            client.flush()
-        if session.finished:
-            client.disconnectFromServer()
+        while not client.bytesToWrite():
+            reply = session.next_reply()
+            if reply:
+                client.write(QByteArray(reply))
+            elif session.finished:
+                client.disconnectFromServer()  # once the refusal is written
+                return
+            elif client.bytesAvailable():
+                session.receive(bytes(client.read(READ_CHUNK).data()))
+            else:
+                return
 
     def _forget(self, client: QLocalSocket) -> None:
         state = self._clients.pop(client, None)

@@ -164,6 +164,19 @@ def _clients(server: Any) -> dict[Any, Any]:
     return server._listener._connections
 
 
+def _held(server: Any) -> int:
+    """The bytes the server keeps for its clients: requests read and not yet answered,
+    and answers not yet sent."""
+    if isinstance(server, PipeServer):
+        return sum(
+            int(client.bytesAvailable() + client.bytesToWrite()) + len(state.session._pending)
+            for client, state in _clients(server).items()
+        )
+    return sum(
+        len(state.outbox) + len(state.session._pending) for state in _clients(server).values()
+    )
+
+
 def _readable(sock: socket.socket) -> bool:
     return bool(select.select([sock], [], [], 0)[0])
 
@@ -313,6 +326,71 @@ def test_a_connection_not_done_by_its_deadline_is_dropped(
     assert quick_server.recorder.calls == []
     # Connections that come in time are served as before.
     assert in_thread(qtbot, lambda: ipc.request("status")) is not None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="raw bytes over a Unix socket")
+def test_the_next_request_waits_until_the_last_answer_has_gone_out(qtbot: Any, server: Any) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(server.name)
+        sock.sendall(b'{"command": "long"}\n' * 3)  # and reads nothing, for now
+        qtbot.waitUntil(lambda: bool(server.recorder.calls), timeout=5000)
+
+        # The first answer is far larger than the socket takes: the other requests wait.
+        assert len(server.recorder.calls) == 1
+        assert _held(server) <= LONG_ANSWER + ipc.MAX_REQUEST_BYTES
+
+        def read_three() -> list[Any]:
+            sock.settimeout(5)
+            answer = b""
+            while answer.count(b"\n") < 3:
+                chunk = sock.recv(1024 * 1024)
+                assert chunk, "the server hung up"
+                answer += chunk
+            return [json.loads(line) for line in answer.splitlines()]
+
+        answers = in_thread(qtbot, read_three)
+
+    assert answers == [{"ok": True, "result": {"text": "x" * LONG_ANSWER}}] * 3
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="raw bytes over a Unix socket")
+def test_a_client_that_never_reads_makes_the_server_wait_not_grow(qtbot: Any, server: Any) -> None:
+    request_line = b'{"command": "a"}\n'
+    payload = request_line * 250_000  # ≈4 MiB: far more than both sockets' buffers
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as greedy:
+        greedy.connect(server.name)
+
+        def flood() -> int:
+            """Send until the server stops taking requests; how many bytes went."""
+            greedy.settimeout(0.5)
+            sent = 0
+            with contextlib.suppress(TimeoutError):
+                while sent < len(payload):
+                    sent += greedy.send(payload[sent : sent + 64 * 1024])
+            return sent
+
+        sent = in_thread(qtbot, flood)
+
+        assert sent < len(payload)
+        # What a read or two brings (the pipe has Qt's read buffer too) and one answer:
+        # not the megabytes sent.
+        assert _held(server) <= 3 * ipc_protocol.READ_CHUNK
+        requests = payload[:sent].count(b"\n")
+
+        def read_all() -> bytes:
+            greedy.settimeout(5)
+            answer = b""
+            while answer.count(b"\n") < requests:
+                chunk = greedy.recv(1024 * 1024)
+                assert chunk, "the server hung up"
+                answer += chunk
+            return answer
+
+        answer = in_thread(qtbot, read_all)
+
+    # Once the client reads, every request it sent is answered.
+    assert answer.count(b"\n") == len(server.recorder.calls) == requests
+    assert set(answer.splitlines()) == {b'{"ok": true, "result": {"echo": {}, "command": "a"}}'}
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")

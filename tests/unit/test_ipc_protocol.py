@@ -31,25 +31,51 @@ def answers(data: bytes) -> list[Any]:
     return [json.loads(line) for line in data.splitlines()]
 
 
+def replies(session: Session) -> list[Any]:
+    """Every answer the session has for what it received so far, one at a time."""
+    lines = []
+    while reply := session.next_reply():
+        assert reply.count(b"\n") == 1 and reply.endswith(b"\n")
+        lines.append(json.loads(reply))
+    return lines
+
+
 TOO_LONG = {"ok": False, "error": "The request is too long."}
 
 
 def test_a_request_is_answered_once_its_line_is_complete() -> None:
     session = Session(echo)
 
-    assert session.feed(b'{"command": "pa') == b""
-    assert answers(session.feed(b'use", "args": {"minutes": 5}}\n')) == [
-        {"ok": True, "result": {"command": "pause", "minutes": 5}}
-    ]
+    session.receive(b'{"command": "pa')
+    assert session.next_reply() == b""
+    session.receive(b'use", "args": {"minutes": 5}}\n')
+    assert replies(session) == [{"ok": True, "result": {"command": "pause", "minutes": 5}}]
 
 
 def test_requests_in_one_read_are_answered_in_order() -> None:
     session = Session(echo)
 
-    replies = session.feed(b'{"command": "a"}\n{"command": "b"}\n{"command": "c')
+    session.receive(b'{"command": "a"}\n{"command": "b"}\n{"command": "c')
 
-    assert [reply["result"]["command"] for reply in answers(replies)] == ["a", "b"]
-    assert answers(session.feed(b'"}\n')) == [{"ok": True, "result": {"command": "c"}}]
+    assert [reply["result"]["command"] for reply in replies(session)] == ["a", "b"]
+    session.receive(b'"}\n')
+    assert replies(session) == [{"ok": True, "result": {"command": "c"}}]
+
+
+def test_a_request_is_carried_out_only_when_its_answer_is_asked_for() -> None:
+    # A client that sends requests and never reads the answers: the transport asks for
+    # the next answer only once the last one has gone out, so they don't pile up.
+    calls: list[str] = []
+
+    def record(command: str, args: dict[str, Any]) -> Any:
+        calls.append(command)
+        return command
+
+    session = Session(record)
+    session.receive(b'{"command": "a"}\n{"command": "b"}\n{"command": "c"}\n')
+
+    assert answers(session.next_reply()) == [{"ok": True, "result": "a"}]
+    assert calls == ["a"]
 
 
 def _line(length: int) -> bytes:
@@ -60,20 +86,24 @@ def _line(length: int) -> bytes:
 
 def test_a_line_at_the_limit_is_answered_and_one_byte_more_ends_the_session() -> None:
     session = Session(echo)
-    assert answers(session.feed(_line(MAX_REQUEST_BYTES)))[0]["ok"] is True
+    session.receive(_line(MAX_REQUEST_BYTES))
+    assert replies(session)[0]["ok"] is True
 
-    replies = session.feed(b'{"command": "b"}\n' + _line(MAX_REQUEST_BYTES + 1) + b"{}\n")
+    session.receive(b'{"command": "b"}\n' + _line(MAX_REQUEST_BYTES + 1) + b"{}\n")
 
-    assert answers(replies) == [{"ok": True, "result": {"command": "b"}}, TOO_LONG]
+    assert replies(session) == [{"ok": True, "result": {"command": "b"}}, TOO_LONG]
     assert session.finished
-    assert session.feed(b'{"command": "c"}\n') == b""
+    session.receive(b'{"command": "c"}\n')
+    assert session.next_reply() == b""
 
 
 def test_endless_bytes_without_a_newline_end_the_session() -> None:
     session = Session(echo)
 
-    assert session.feed(b"x" * MAX_REQUEST_BYTES) == b""
-    assert answers(session.feed(b"x")) == [TOO_LONG]
+    session.receive(b"x" * MAX_REQUEST_BYTES)
+    assert session.next_reply() == b""
+    session.receive(b"x")
+    assert replies(session) == [TOO_LONG]
     assert session.finished
 
 
