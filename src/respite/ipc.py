@@ -337,6 +337,7 @@ class UnixListener(QObject):
             # The client hung up, or only stopped sending (shutdown(SHUT_WR)) and still
             # reads: what it asked for goes out first, then the connection closes.
             connection.hung_up = True
+            connection.session.end()
         self._serve(connection)
 
     def _writable(self) -> None:

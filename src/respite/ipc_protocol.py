@@ -8,6 +8,9 @@ The protocol is one JSON object per line each way:
 
     request:  {"command": "pause", "args": {"minutes": 30}}
     response: {"ok": true, "result": ...}  or  {"ok": false, "error": "One clear sentence."}
+
+A client that stops sending ends its last line, newline or not: `printf '{"command":
+"status"}' | nc -U respite.sock` is answered.
 """
 
 from __future__ import annotations
@@ -179,7 +182,8 @@ class Session:
     sends without reading makes the server wait, not its memory grow.
 
     A request longer than MAX_REQUEST_BYTES gets one error line and ends the session
-    (`finished`): the transport sends what it has and hangs up."""
+    (`finished`): the transport sends what it has and hangs up. When the client sends no
+    more (`end`), a last line left without its newline is a request all the same."""
 
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
@@ -191,6 +195,11 @@ class Session:
         """Take `data`, the next bytes read from the client."""
         if not self.finished:
             self._pending += data
+
+    def end(self) -> None:
+        """The client sends no more: its last line ends here, newline or not."""
+        if self._pending and not self._pending.endswith(b"\n"):
+            self._pending += b"\n"
 
     def next_reply(self) -> bytes:
         """The answer to the oldest request not yet answered; b"" while no line is whole."""

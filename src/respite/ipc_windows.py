@@ -45,7 +45,10 @@ class PipeListener(QObject):
     per-client lambda holds a client after it has gone; a client's deadline is a timer
     of this object's (`startTimer`). As on Linux and macOS, requests are answered one at
     a time, the next once the last answer has been written; meanwhile Qt reads ahead no
-    more than the socket's read buffer (READ_CHUNK)."""
+    more than the socket's read buffer (READ_CHUNK).
+
+    A pipe has no half-close: a client that stops sending has gone, so a last request
+    without its newline has no one to answer."""
 
     def __init__(
         self,

@@ -274,25 +274,38 @@ def test_an_answer_longer_than_the_socket_buffer_arrives_whole(qtbot: Any, serve
     assert reply == ipc.Reply(True, {"text": "x" * LONG_ANSWER})
 
 
+def send_and_stop(name: str, payload: bytes) -> bytes:
+    """Send `payload`, shut the sending side down (SHUT_WR) as `nc -U` does at the end of
+    its input, and read all the server sends until it hangs up."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        sock.connect(name)
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(64 * 1024):
+            answer += chunk
+        return answer
+
+
 def test_a_client_that_stops_sending_still_gets_its_whole_answer(
     qtbot: Any, unix_server: Any
 ) -> None:
     # `printf '{"command": "long"}\n' | nc -U respite.sock` sends its line, then shuts
     # its side down (SHUT_WR) and reads: the end of its requests is not a hang-up.
-    def exchange() -> bytes:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(5)
-            sock.connect(unix_server.name)
-            sock.sendall(b'{"command": "long"}\n')
-            sock.shutdown(socket.SHUT_WR)
-            answer = b""
-            while chunk := sock.recv(64 * 1024):
-                answer += chunk
-            return answer
-
-    answer = in_thread(qtbot, exchange)
+    answer = in_thread(qtbot, lambda: send_and_stop(unix_server.name, b'{"command": "long"}\n'))
 
     assert json.loads(answer) == {"ok": True, "result": {"text": "x" * LONG_ANSWER}}
+
+
+def test_a_last_request_without_its_newline_is_answered(qtbot: Any, unix_server: Any) -> None:
+    # `printf '{"command": "status"}' | nc -U respite.sock`: the end of the input ends
+    # the line. (A named pipe has no half-close: a client that stops sending is gone.)
+    answer = in_thread(
+        qtbot, lambda: send_and_stop(unix_server.name, b'{"command": "a"}\n{"command": "b"}')
+    )
+
+    assert [json.loads(line)["result"]["command"] for line in answer.splitlines()] == ["a", "b"]
 
 
 def test_a_client_that_never_finishes_its_line_holds_up_no_one(qtbot: Any, server: Any) -> None:

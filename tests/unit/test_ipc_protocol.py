@@ -107,6 +107,39 @@ def test_endless_bytes_without_a_newline_end_the_session() -> None:
     assert session.finished
 
 
+def test_the_end_of_the_requests_ends_a_last_line_left_without_its_newline() -> None:
+    # `printf '{"command": "status"}' | nc -U respite.sock`: no newline, then EOF.
+    session = Session(echo)
+    session.receive(b'{"command": "a"}\n{"command": "b"}')
+    assert len(replies(session)) == 1
+
+    session.end()
+
+    assert replies(session) == [{"ok": True, "result": {"command": "b"}}]
+
+
+def test_the_end_of_the_requests_after_a_whole_line_asks_nothing_more() -> None:
+    session = Session(echo)
+    session.receive(b'{"command": "a"}\n')
+    session.end()
+
+    assert replies(session) == [{"ok": True, "result": {"command": "a"}}]
+
+
+def test_a_last_line_ended_by_the_end_of_the_requests_keeps_the_limit() -> None:
+    # The end stands for the newline, which counts towards the limit as it does on a line.
+    at_the_limit, over = Session(echo), Session(echo)
+    at_the_limit.receive(_line(MAX_REQUEST_BYTES)[:-1])
+    over.receive(_line(MAX_REQUEST_BYTES + 1)[:-1])
+    assert at_the_limit.next_reply() == over.next_reply() == b""
+
+    at_the_limit.end()
+    over.end()
+
+    assert replies(at_the_limit)[0]["ok"] is True
+    assert replies(over) == [TOO_LONG]
+
+
 def test_the_client_outwaits_a_write_and_the_server_outwaits_the_client() -> None:
     # A command may write to the event log, which can wait BUSY_TIMEOUT_SECONDS for
     # SQLite's lock (`respite history` and `export` ask the app to flush): the client
