@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -17,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 from respite.core.break_ideas import BreakIdea
 from respite.core.clock import FakeClock
 from respite.ui.break_window import BreakWindow
+from tests.processes import proc_state, wait_for
 
-T = TypeVar("T")
 START = datetime.fromisoformat("2026-11-23T10:00:00+00:00")
 BUNDLED_CHIME = files("respite.resources") / "sounds" / "chime.wav"
 
@@ -106,24 +103,6 @@ def test_closing_the_window_reaps_the_player(qtbot, beeps: list[None]) -> None:
 
 
 # ----- with a real child process --------------------------------------------------------
-
-
-def wait_for(condition: Callable[[], T | None], what: str, timeout: float = 10.0) -> T:
-    """Polls `condition` until it answers (bounded); returns the answer."""
-    deadline = time.monotonic() + timeout
-    while not (answer := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
-    return answer
-
-
-def proc_state(pid: int) -> str | None:
-    """The state letter in /proc/PID/stat ("Z" for a zombie); None once the pid is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return None
-    return text.rpartition(")")[2].split()[0]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")

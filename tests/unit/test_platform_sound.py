@@ -7,11 +7,10 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -21,9 +20,9 @@ from respite.platform.sound import (
     WindowsPlayer,
     sound_player,
 )
+from tests.processes import proc_state, wait_for
 
 CHIME = Path("/somewhere/chime.wav")
-T = TypeVar("T")
 
 
 def found(*names: str) -> Callable[[str], str | None]:
@@ -187,24 +186,6 @@ def test_when_every_player_failed_there_is_no_sound_and_one_line_in_the_log(
         "no sound: /usr/bin/aplay ended with exit status 1",
         "no sound: every sound player failed (/usr/bin/aplay)",
     ]
-
-
-def proc_state(pid: int) -> str | None:
-    """The state letter in /proc/PID/stat ("Z" for a zombie); None once the pid is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return None
-    return text.rpartition(")")[2].split()[0]
-
-
-def wait_for(condition: Callable[[], T | None], what: str, timeout: float = 10.0) -> T:
-    """Polls `condition` until it answers (bounded); returns the answer."""
-    deadline = time.monotonic() + timeout
-    while not (answer := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
-    return answer
 
 
 def fake_player_script(folder: Path, name: str, out: Path, hold: Path | None = None) -> None:
