@@ -258,7 +258,8 @@ elif what == "modules":  # modules EXE: what loads on first use is in the bundle
         wanted += [
             m.name
             for m in pkgutil.walk_packages(respite.__path__, "respite.")
-            if m.name != "respite.__main__"  # the bundle starts from respite_main.py
+            # the bundle starts from respite_main.py; the named pipe is Windows's alone
+            if m.name not in ("respite.__main__", "respite.ipc_windows")
         ]
     except ImportError:
         pass
