@@ -79,6 +79,19 @@ def test_the_bundle_answers_version(built: Path) -> None:
     assert proc.stdout.strip() == f"respite {respite.__version__}"
 
 
+def test_the_smoke_test_passes(built: Path) -> None:
+    """What loads on first use works frozen: packaging/pyinstaller/smoke_test.sh (calendars,
+    reminders, hooks, secrets, time zones; and, with the build's Python, which has
+    PyInstaller, the bundle's modules and run-time hooks)."""
+    python = built.parent / "build" / "venv-linux" / "bin" / "python"
+    smoke_test = REPO_ROOT / "packaging" / "pyinstaller" / "smoke_test.sh"
+    proc = subprocess.run(["bash", str(smoke_test), str(built / "respite")],
+                          env={**os.environ, "PYTHON": str(python)},
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+    assert "module list SKIPPED" not in proc.stdout, proc.stdout
+
+
 def test_the_bundle_docks_in_the_tray_and_quits_from_its_menu(
     built: Path, desktop: Desktop, tmp_path: Path
 ) -> None:
