@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import subprocess
 import threading
 import time
@@ -36,6 +35,7 @@ from respite import __version__
 from respite.core.events import Event, EventKind
 from respite.core.settings import Hook
 from respite.core.settings_parse import url_problem
+from respite.platform.children import external_environment
 
 __all__ = ["MAX_ATTEMPTS", "HookOutcome", "HookRunner", "hook_event_for"]
 
@@ -245,7 +245,7 @@ class HookRunner:
             raise _Failure(f"no answer within {hook.timeout_seconds} s") from None
 
     def _run(self, hook: Hook, body: dict[str, Any]) -> None:
-        env = dict(os.environ)
+        env = external_environment()
         env.update(
             RESPITE_EVENT=str(body["event"]),
             RESPITE_AT=str(body["at"]),

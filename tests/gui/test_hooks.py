@@ -142,6 +142,27 @@ def test_a_command_runs_without_a_shell_and_gets_the_facts(tmp_path: Path) -> No
     hooks.close()
 
 
+def test_from_a_bundle_a_command_gets_the_users_library_path_not_the_bundles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = str(tmp_path / "bundle")
+    monkeypatch.setattr(sys, "_MEIPASS", bundle, raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", f"{bundle}:/home/me/lib")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/home/me/lib")
+    monkeypatch.setenv("_PYI_APPLICATION_HOME_DIR", bundle)
+    out = tmp_path / "env.json"
+    script = f"import json, os; open({str(out)!r}, 'w').write(json.dumps(dict(os.environ)))"
+    hooks = runner()
+    hooks.configure((Hook("Cmd", on=("pause",), command=(sys.executable, "-c", script)),))
+    hooks.fire("pause", AT, LONDON, {})
+    assert hooks.wait()
+    seen = json.loads(out.read_text())
+    assert seen["LD_LIBRARY_PATH"] == "/home/me/lib"
+    assert not any(name.startswith(("_PYI_", "LD_LIBRARY_PATH_ORIG")) for name in seen)
+    assert seen["RESPITE_EVENT"] == "pause"
+    hooks.close()
+
+
 def test_command_failures_timeouts_and_missing_programs(tmp_path: Path) -> None:
     hooks = runner()
     hooks.configure(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from respite.platform.children import external_environment
 from respite.platform.sound import (
     LINUX_PLAYERS,
     CommandPlayer,
@@ -94,7 +95,11 @@ def test_the_first_linux_player_on_path_plays(on_path: tuple[str, ...], chosen: 
     assert [child.args for child in popen.started] == [[chosen, str(CHIME)]]
 
 
-def test_a_player_is_started_detached_without_a_shell_or_streams() -> None:
+def test_a_player_is_started_detached_without_a_shell_or_streams(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/respite/_internal", raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/respite/_internal")  # a bundle's, as frozen
     popen = FakePopen()
     CommandPlayer(("afplay",), which=found("afplay"), popen=popen).play(CHIME)
     (child,) = popen.started
@@ -103,6 +108,7 @@ def test_a_player_is_started_detached_without_a_shell_or_streams() -> None:
         "stdin": subprocess.DEVNULL,
         "stdout": subprocess.DEVNULL,
         "stderr": subprocess.DEVNULL,
+        "env": external_environment(),  # the system's library paths, not the bundle's
         "start_new_session": True,
     }
 

@@ -29,6 +29,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from respite.platform.children import external_environment
+
 log = logging.getLogger(__name__)
 
 LINUX_PLAYERS = ("pw-play", "paplay", "aplay")
@@ -102,6 +104,7 @@ class CommandPlayer:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                env=external_environment(),  # not a bundle's library paths
                 start_new_session=True,  # no signal from our terminal or process group
             )
         except OSError as error:
