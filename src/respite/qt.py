@@ -105,8 +105,11 @@ def _mentions_pyside(module: ModuleType) -> bool:
         path = inspect.getsourcefile(module)  # as getsource finds it, without reading it
     except TypeError:  # a built-in module
         return False
-    if path is None:
-        return False  # no source to read: getsource would fail, which PySide6 reads as False
+    if path is None or not path.endswith(".py"):
+        # No source to read: getsource would fail, which PySide6 reads as False. (In a
+        # PyInstaller bundle with its inspect hook, getsourcefile names an extension
+        # module's .so, which must not be read whole: see packaging/pyinstaller.)
+        return False
     try:
         with open(path, "rb") as source:
             return b"PySide6" in source.read()

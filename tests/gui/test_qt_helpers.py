@@ -86,6 +86,18 @@ def test_the_replacement_check_answers_as_pyside_does(tmp_path: Path) -> None:
     assert not qt._mentions_pyside(gone)
 
 
+def test_an_extension_module_is_never_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # As PyInstaller's inspect hook answers for an extension module in a bundle.
+    binary = tmp_path / "_sqlite3.so"
+    binary.write_bytes(b"\x7fELF PySide6")
+    monkeypatch.setattr(qt.inspect, "getsourcefile", lambda module: str(binary))
+    opened: list[object] = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    assert not qt._mentions_pyside(ModuleType("_sqlite3"))
+    assert opened == []
+
+
 def shibokensupport_feature() -> ModuleType:
     return sys.modules["shibokensupport.feature"]
 
