@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -169,29 +170,28 @@ MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=LONDON)
 
 def run_once(tmp_path: Path, at: datetime, *actions: tuple[str, dict[str, Any]]) -> None:
     """Start at `at`, perform `actions` (a minute apart), stop."""
+    with running_at(tmp_path, at) as harness:
+        for action, args in actions:
+            harness.runtime.perform(action, **args)
+            harness.step(60)
+
+
+@contextmanager
+def running_at(tmp_path: Path, at: datetime) -> Iterator[Harness]:
+    """A runtime on the log in `tmp_path`, started at `at`; stopped afterwards."""
     harness = Harness(tmp_path)
     harness.clock.set(at)
     harness.runtime.start()
     try:
-        for action, args in actions:
-            harness.runtime.perform(action, **args)
-            harness.step(60)
+        yield harness
     finally:
         harness.runtime.stop()
-
-
-def started_at(tmp_path: Path, at: datetime) -> Harness:
-    harness = Harness(tmp_path)
-    harness.clock.set(at)
-    harness.runtime.start()
-    return harness
 
 
 def test_a_pause_until_tomorrow_outlasts_a_weekend_restart(qtbot: Any, tmp_path: Path) -> None:
     run_once(tmp_path, FRIDAY_EVENING, ("pause", {"until_tomorrow": True}))
 
-    harness = started_at(tmp_path, SUNDAY_NOON)  # 42 hours later
-    try:
+    with running_at(tmp_path, SUNDAY_NOON) as harness:  # 42 hours later
         status = harness.runtime.engine.status()
         assert status.phase is Phase.PAUSED
         assert status.paused_until == MONDAY_MORNING
@@ -205,22 +205,17 @@ def test_a_pause_until_tomorrow_outlasts_a_weekend_restart(qtbot: Any, tmp_path:
         assert harness.runtime.engine.status().paused_until is None
         assert harness.runtime.engine.status().phase is not Phase.PAUSED
         assert EventKind.RESUMED in harness.logged()
-    finally:
-        harness.runtime.stop()
 
 
 def test_a_long_timed_pause_outlasts_a_restart(qtbot: Any, tmp_path: Path) -> None:
     run_once(tmp_path, START, ("pause", {"minutes": 5 * 24 * 60}))
 
-    harness = started_at(tmp_path, START + timedelta(days=2, hours=2))
-    try:
+    with running_at(tmp_path, START + timedelta(days=2, hours=2)) as harness:
         status = harness.runtime.engine.status()
         assert status.phase is Phase.PAUSED
         assert status.paused_until == START + timedelta(days=5)
         harness.run_for(40 * 60)  # a break would be due after 30 minutes
         assert harness.nudges == []
-    finally:
-        harness.runtime.stop()
 
 
 @pytest.mark.parametrize(
@@ -255,13 +250,10 @@ def test_a_pause_no_longer_in_force_is_not_restored(
 ) -> None:
     run_once(tmp_path, said_at, *actions)
 
-    harness = started_at(tmp_path, restart_at)
-    try:
+    with running_at(tmp_path, restart_at) as harness:
         status = harness.runtime.engine.status()
         assert status.phase is not Phase.PAUSED
         assert status.paused_until is None
-    finally:
-        harness.runtime.stop()
 
 
 def test_done_for_today_on_friday_still_shows_on_sunday_after_a_restart(
@@ -269,13 +261,10 @@ def test_done_for_today_on_friday_still_shows_on_sunday_after_a_restart(
 ) -> None:
     run_once(tmp_path, FRIDAY_EVENING - timedelta(hours=1), ("done_for_today", {}))
 
-    harness = started_at(tmp_path, SUNDAY_NOON)
-    try:
+    with running_at(tmp_path, SUNDAY_NOON) as harness:
         assert harness.runtime.engine.status().done_for_today
         harness.step((MONDAY_MORNING - harness.clock.now()).total_seconds())
         assert not harness.runtime.engine.status().done_for_today
-    finally:
-        harness.runtime.stop()
 
 
 # ----- hooks around a restart ---------------------------------------------------------
@@ -321,27 +310,21 @@ def fired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, da
 def test_a_pause_that_ends_while_respite_runs_fires_the_resume_hook_at_its_end(
     qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
 ) -> None:
-    harness = started_at(tmp_path, START)
-    try:
+    with running_at(tmp_path, START) as harness:
         harness.runtime.perform("pause", minutes=30)
         harness.run_for(30 * 60)
         assert fired == [("pause", START), ("resume", START + timedelta(minutes=30))]
-    finally:
-        harness.runtime.stop()
 
 
 def test_hooks_still_fire_once_the_clock_is_set_back_past_the_start(
     qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
 ) -> None:
-    harness = started_at(tmp_path, START)
-    try:
+    with running_at(tmp_path, START) as harness:
         earlier = START - timedelta(hours=1)
         harness.clock.set(earlier)  # the clock corrected just after start-up
         harness.runtime.perform("pause", minutes=10)
         harness.run_for(10 * 60)
         assert fired == [("pause", earlier), ("resume", earlier + timedelta(minutes=10))]
-    finally:
-        harness.runtime.stop()
 
 
 @pytest.mark.parametrize(
@@ -377,13 +360,10 @@ def test_a_pause_that_ran_out_while_respite_was_closed_ended_at_its_end(
     fired.clear()
 
     for restart in (restart_at, restart_at + timedelta(hours=1)):
-        harness = started_at(tmp_path, restart)
-        try:
+        with running_at(tmp_path, restart) as harness:
             status = harness.runtime.engine.status()
             assert status.phase is not Phase.PAUSED
             assert status.paused_until is None
-        finally:
-            harness.runtime.stop()
         assert fired == []  # no "resume" announced at start-up for a pause long over
         resumed = harness.logged_events(EventKind.RESUMED)
         assert [(e.at, e.data) for e in resumed] == [(ended, {"auto": True})]
@@ -407,16 +387,13 @@ def test_what_is_still_in_force_at_a_restart_fires_no_hook_again(
     run_once(tmp_path, FRIDAY_EVENING, (action, args))
     fired.clear()
 
-    harness = started_at(tmp_path, SUNDAY_NOON)
-    try:
+    with running_at(tmp_path, SUNDAY_NOON) as harness:
         status = harness.runtime.engine.status()
         assert (status.phase is Phase.PAUSED) == (action == "pause")
         assert status.done_for_today == (action == "done_for_today")
         assert fired == []
         harness.step((MONDAY_MORNING - harness.clock.now()).total_seconds())
         assert fired == at_monday  # a pause that ends while Respite runs is announced
-    finally:
-        harness.runtime.stop()
 
 
 # Monday at 17:00, in the afternoon window; Respite starts again on Tuesday morning.
@@ -429,8 +406,7 @@ LONG_BREAK_DONE = {"kind": "long", "seconds": 600, "completed": True}
 def test_a_break_that_ends_while_respite_runs_fires_the_break_end_hook_at_its_end(
     qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]], slept: bool
 ) -> None:
-    harness = started_at(tmp_path, START)
-    try:
+    with running_at(tmp_path, START) as harness:
         harness.runtime.perform("break", kind="short")
         if slept:
             harness.clock.advance(60 * 60)  # suspended: the monotonic clock stands still
@@ -438,8 +414,6 @@ def test_a_break_that_ends_while_respite_runs_fires_the_break_end_hook_at_its_en
         else:
             harness.run_for(3 * 60)
         assert fired == [("break_start", START), ("break_end", START + timedelta(minutes=2))]
-    finally:
-        harness.runtime.stop()
 
 
 def test_a_break_that_ran_out_while_respite_was_closed_ended_at_its_planned_end(
@@ -450,8 +424,7 @@ def test_a_break_that_ran_out_while_respite_was_closed_ended_at_its_planned_end(
     fired.clear()
     ended = MONDAY_EVENING + timedelta(minutes=10)
 
-    harness = started_at(tmp_path, TUESDAY_MORNING)
-    try:
+    with running_at(tmp_path, TUESDAY_MORNING) as harness:
         status = harness.runtime.engine.status()
         assert status.phase is Phase.WORKING
         assert status.break_ends_at is None
@@ -460,10 +433,8 @@ def test_a_break_that_ran_out_while_respite_was_closed_ended_at_its_planned_end(
         assert [(n.kind, n.at) for n in harness.nudges] == [
             (NudgeKind.SHORT_BREAK, TUESDAY_MORNING + timedelta(minutes=30))
         ]
-    finally:
-        harness.runtime.stop()
-    harness = started_at(tmp_path, harness.clock.now() + timedelta(minutes=1))
-    harness.runtime.stop()
+    with running_at(tmp_path, harness.clock.now() + timedelta(minutes=1)) as harness:
+        pass  # a second restart, which must add nothing
 
     assert fired == []  # no "break_end" announced at start-up for last night's break
     finished = harness.logged_events(EventKind.BREAK_FINISHED)
@@ -483,8 +454,7 @@ def test_a_break_still_going_at_a_restart_goes_on_until_its_planned_end(
     fired.clear()
     ends = START + timedelta(minutes=10)
 
-    harness = started_at(tmp_path, START + timedelta(minutes=4))
-    try:
+    with running_at(tmp_path, START + timedelta(minutes=4)) as harness:
         status = harness.statuses[-1]  # what the break window is opened from
         assert status.phase is Phase.ON_BREAK
         assert status.break_ends_at == ends
@@ -494,8 +464,6 @@ def test_a_break_still_going_at_a_restart_goes_on_until_its_planned_end(
         harness.run_for(6 * 60)
         assert fired == [("break_end", ends)]
         assert harness.runtime.engine.status().phase is not Phase.ON_BREAK
-    finally:
-        harness.runtime.stop()
     finished = harness.logged_events(EventKind.BREAK_FINISHED)
     assert [(e.at, e.data) for e in finished] == [(ends, LONG_BREAK_DONE)]
 
