@@ -341,6 +341,8 @@ cat >"$TMP/hook.sh" <<EOF
 echo "\$RESPITE_EVENT \$RESPITE_HOOK" >>'$TMP/hook.out'
 # The bundle's time zone hook sets PYTHONTZPATH only while it imports zoneinfo.
 if [ -n "\${PYTHONTZPATH+set}" ]; then echo "\$PYTHONTZPATH" >>'$TMP/hook.tzpath'; fi
+# Nor may the bundle's library paths or PyInstaller's state reach a system program.
+env | grep -E '^(LD_LIBRARY_PATH|QT_PLUGIN_PATH|QML2_IMPORT_PATH|_PYI_)' >>'$TMP/hook.env' || true
 EOF
 chmod +x "$TMP/hook.sh"
 
@@ -524,6 +526,9 @@ wait_for 30 "both hooks to run for 'resume'" hooks_ran
 ok "command hook ran for pause and resume"
 [[ ! -e "$TMP/hook.tzpath" ]] || fail "the hook's environment has PYTHONTZPATH=$(cat "$TMP/hook.tzpath")"
 ok "the time zone hook's PYTHONTZPATH did not reach the command"
+! grep -q '/_internal' "$TMP/hook.env" && ! grep -q '^_PYI_' "$TMP/hook.env" \
+    || fail "the command hook saw the bundle's environment: $(cat "$TMP/hook.env")"
+ok "the command hook saw none of the bundle's library paths"
 check webhook "$TMP/web/webhook.jsonl" || fail "webhook: $(cat "$TMP/web/webhook.jsonl")"
 ok "webhook POSTed JSON for pause and resume"
 
