@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTime
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -757,6 +758,28 @@ def test_every_settings_window_shows_the_same_button_icons(
     for one, other in pairs:
         assert not one.icon().isNull()
         assert one.icon().cacheKey() == other.icon().cacheKey()
+
+
+def test_a_new_icon_theme_gives_the_next_window_new_button_icons(
+    make_window: Callable[[], SettingsWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings_window_module, "_BUTTON_ICONS", {})
+    style, theme = QApplication.style().name(), QIcon.themeName()
+    QApplication.setStyle(ButtonsWithIcons("Fusion"))
+    try:
+        before = make_window()
+        QIcon.setThemeName("respite-test-theme")  # as when the desktop's theme changes
+        after, again = make_window(), make_window()
+    finally:
+        QIcon.setThemeName(theme)
+        QApplication.setStyle(style)
+
+    def keys(window: SettingsWindow) -> list[int]:
+        return [button.icon().cacheKey() for button in window.buttons.buttons()]
+
+    assert len(keys(before)) == 3
+    assert set(keys(after)).isdisjoint(keys(before))
+    assert keys(again) == keys(after)  # shared again under the new theme
 
 
 def test_the_tray_menu_opens_the_window_and_cancel_forgets_the_edits(

@@ -106,15 +106,17 @@ _REMINDER_PARTS = {"name": "Name", "cron": "Schedule", "message": "Message"}
 # new icons for its standard buttons from the style, and the pixmaps drawn from them stay
 # in QPixmapCache under keys no later icon uses until its 10 MiB limit pushes them out
 # (≈5.5 KiB for each window opened under X11, where dialog buttons have icons). Each
-# window takes the first one's icons instead.
-_BUTTON_ICONS: dict[QDialogButtonBox.StandardButton, QIcon] = {}
+# window takes the icons of the first one opened under the same icon theme (where the
+# style finds them), so a theme changed while Respite runs shows in the next window.
+_BUTTON_ICONS: dict[tuple[QDialogButtonBox.StandardButton, str], QIcon] = {}
 
 
 def _share_button_icons(buttons: QDialogButtonBox) -> None:
+    theme = QIcon.themeName()
     for button in buttons.buttons():
         if not button.icon().isNull():  # the style gives dialog buttons icons
-            which = buttons.standardButton(button)
-            button.setIcon(_BUTTON_ICONS.setdefault(which, button.icon()))
+            key = (buttons.standardButton(button), theme)
+            button.setIcon(_BUTTON_ICONS.setdefault(key, button.icon()))
 
 
 @cache
