@@ -447,6 +447,25 @@ def test_a_break_that_ran_out_while_respite_was_closed_ended_at_its_planned_end(
     )  # the break covers the night it began
 
 
+def test_a_break_left_running_weeks_before_a_restart_gets_its_end_logged(
+    qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
+) -> None:
+    run_once(tmp_path, MONDAY_EVENING, ("break", {"kind": "long"}))
+    fired.clear()
+    weeks_later = TUESDAY_MORNING + timedelta(weeks=7)  # far beyond what the engine keeps
+
+    with running_at(tmp_path, weeks_later) as harness:
+        status = harness.runtime.engine.status()
+        assert status.phase is not Phase.ON_BREAK
+        assert status.break_ends_at is None
+
+    assert fired == []
+    finished = harness.logged_events(EventKind.BREAK_FINISHED)
+    assert [(e.at, e.data) for e in finished] == [
+        (MONDAY_EVENING + timedelta(minutes=10), LONG_BREAK_DONE)
+    ]
+
+
 def test_a_break_still_going_at_a_restart_goes_on_until_its_planned_end(
     qtbot: Any, tmp_path: Path, fired: list[tuple[str, datetime]]
 ) -> None:

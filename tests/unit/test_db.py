@@ -219,6 +219,22 @@ def test_recent_also_brings_the_latest_lasting_events_from_before_it(
     ]
 
 
+def test_recent_finds_the_latest_break_and_its_end_however_old(event_log: EventLog) -> None:
+    # A break still running when Respite stopped needs its end logged at the next start.
+    long_ago = T0 - timedelta(days=400)
+    started = {"kind": "long", "planned_seconds": 600}
+    event_log.record(Event(EventKind.BREAK_STARTED, long_ago - timedelta(days=1), started))
+    event_log.record(Event(EventKind.BREAK_FINISHED, long_ago - timedelta(days=1), {}))
+    event_log.record(Event(EventKind.BREAK_STARTED, long_ago, started))
+
+    events, _ = event_log.recent(T0)
+
+    assert [(e.kind, e.at) for e in events] == [
+        (EventKind.BREAK_FINISHED, long_ago - timedelta(days=1)),
+        (EventKind.BREAK_STARTED, long_ago),
+    ]
+
+
 def test_recent_leaves_out_lasting_events_older_than_any_can_last(event_log: EventLog) -> None:
     too_old = T0 - LASTING_REACH - minutes(1)
     for kind in (EventKind.PAUSED, EventKind.DONE_FOR_TODAY):

@@ -46,14 +46,21 @@ CLOCK_TOLERANCE = timedelta(seconds=5)
 MEMORY = timedelta(hours=36)
 # The longest pause that can be asked for by time.
 LONGEST_TIMED_PAUSE = timedelta(days=7)
-# The events that can stay in force for longer than MEMORY: a pause (and the resume that
-# ends it) and "done for today". A restart restores the latest of each kind from before
-# MEMORY too, if it is at most LASTING_REACH old: a timed pause ends within
+# The events that can stay in force for longer than MEMORY, and how far back a restart
+# looks for the latest of each kind (None: however far). A pause (and the resume that
+# ends it) and "done for today" reach LASTING_REACH back: a timed pause ends within
 # LONGEST_TIMED_PAUSE; the others at the next shift, which the schedule looks for up to
 # SEARCH_DAYS after the end of a shift that can end two days after they were said. A day
-# more for a change of zone, and one to spare.
-LASTING_KINDS = frozenset({EventKind.PAUSED, EventKind.RESUMED, EventKind.DONE_FOR_TODAY})
+# more for a change of zone, and one to spare. A break (and its end) is found however
+# old: one still running when Respite stopped gets its end logged whenever it runs again.
 LASTING_REACH = max(LONGEST_TIMED_PAUSE, timedelta(days=SEARCH_DAYS + 5))
+LASTING: dict[EventKind, timedelta | None] = {
+    EventKind.PAUSED: LASTING_REACH,
+    EventKind.RESUMED: LASTING_REACH,
+    EventKind.DONE_FOR_TODAY: LASTING_REACH,
+    EventKind.BREAK_STARTED: None,
+    EventKind.BREAK_FINISHED: None,
+}
 SHORT = "short"
 LONG = "long"
 

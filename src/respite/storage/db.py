@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from respite import paths
-from respite.core.engine import LASTING_KINDS, LASTING_REACH
+from respite.core.engine import LASTING
 from respite.core.events import ActiveSpan, Event, EventKind
 
 __all__ = [
@@ -515,14 +515,15 @@ class EventLog:
     def recent(self, since: datetime) -> tuple[list[Event], list[ActiveSpan]]:
         """What the engine restores: events at or after `since`, spans ending then or later,
         and before `since` the latest event of each kind that can stay in force for longer
-        (a pause, "done for today"; at most `LASTING_REACH` earlier), oldest first. A few
-        indexed reads, however long the log."""
+        (a pause, "done for today", a break; as far back as `LASTING` says), oldest first.
+        A few indexed reads, however long the log."""
         moment = to_ms(since)
-        reach = to_ms(since - LASTING_REACH)
         lasting = [
             row
-            for kind in sorted(LASTING_KINDS)
-            for row in self._read(LATEST_OF_KIND, (kind.value, reach, moment))
+            for kind, reach in sorted(LASTING.items())
+            for row in self._read(
+                LATEST_OF_KIND, (kind.value, 0 if reach is None else to_ms(since - reach), moment)
+            )
         ]
         lasting.sort(key=lambda row: (row[1], row[0]))  # by `at`, then recording order
         events = _events_from(lasting + self._read(EVENTS_SINCE, (moment,)))
