@@ -8,8 +8,11 @@ on Linux over a Unix socket, which is how the tests run this code there.
 from __future__ import annotations
 
 import logging
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QObject, QTimer, QTimerEvent
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -182,8 +185,122 @@ def _read_line(socket: QLocalSocket, deadline: float) -> bytes:
     return buffer
 
 
-def pipe_exchange(name: str, payload: bytes, timeout: float) -> bytes | None:
-    """Send `payload` and read one answer line; None when nothing listens on `name`."""
+class Win32Accounts(Protocol):
+    """Who runs the process at the other end of a pipe, as Windows tells it."""
+
+    def server_process_id(self, pipe: int) -> int: ...
+
+    def user_of(self, process_id: int | None) -> bytes:
+        """The SID of the account a process runs as (None: this process); OSError when
+        Windows won't tell."""
+        ...
+
+
+class _Win32(Win32Accounts):
+    """kernel32 and advapi32 through ctypes (GetNamedPipeServerProcessId, OpenProcess,
+    OpenProcessToken, GetTokenInformation(TokenUser), GetLengthSid)."""
+
+    QUERY_LIMITED_INFORMATION = 0x1000  # PROCESS_QUERY_LIMITED_INFORMATION
+    TOKEN_QUERY = 0x0008
+    TOKEN_USER = 1  # the TOKEN_INFORMATION_CLASS value
+
+    def __init__(self) -> None:
+        import ctypes
+        from ctypes import wintypes
+
+        self._ctypes, self._wintypes = ctypes, wintypes
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
+        handle, dword, ok = wintypes.HANDLE, wintypes.DWORD, wintypes.BOOL
+        for function, arguments, result in (
+            (kernel32.GetNamedPipeServerProcessId, [handle, ctypes.POINTER(wintypes.ULONG)], ok),
+            (kernel32.OpenProcess, [dword, ok, dword], handle),
+            (kernel32.GetCurrentProcess, [], handle),
+            (kernel32.CloseHandle, [handle], ok),
+            (advapi32.OpenProcessToken, [handle, dword, ctypes.POINTER(handle)], ok),
+            (
+                advapi32.GetTokenInformation,
+                [handle, ctypes.c_int, ctypes.c_void_p, dword, ctypes.POINTER(dword)],
+                ok,
+            ),
+            (advapi32.GetLengthSid, [ctypes.c_void_p], dword),
+        ):
+            function.argtypes, function.restype = arguments, result
+        self._kernel32, self._advapi32 = kernel32, advapi32
+
+    def _fail(self) -> OSError:
+        return self._ctypes.WinError(self._ctypes.get_last_error())  # type: ignore[attr-defined,no-any-return]
+
+    def server_process_id(self, pipe: int) -> int:
+        process_id = self._wintypes.ULONG()
+        pointer = self._ctypes.byref(process_id)
+        if not self._kernel32.GetNamedPipeServerProcessId(pipe, pointer):
+            raise self._fail()
+        return int(process_id.value)
+
+    def user_of(self, process_id: int | None) -> bytes:
+        ctypes, kernel32 = self._ctypes, self._kernel32
+        if process_id is None:
+            process = kernel32.GetCurrentProcess()  # a pseudo-handle: nothing to close
+        else:
+            process = kernel32.OpenProcess(self.QUERY_LIMITED_INFORMATION, False, process_id)
+            if not process:
+                raise self._fail()
+        try:
+            token = self._wintypes.HANDLE()
+            if not self._advapi32.OpenProcessToken(process, self.TOKEN_QUERY, ctypes.byref(token)):
+                raise self._fail()
+            try:
+                return self._token_user(token)
+            finally:
+                kernel32.CloseHandle(token)
+        finally:
+            if process_id is not None:
+                kernel32.CloseHandle(process)
+
+    def _token_user(self, token: object) -> bytes:
+        ctypes, query = self._ctypes, self._advapi32.GetTokenInformation
+        needed = self._wintypes.DWORD()
+        query(token, self.TOKEN_USER, None, 0, ctypes.byref(needed))  # asks for the size
+        buffer = ctypes.create_string_buffer(max(needed.value, 1))
+        if not query(token, self.TOKEN_USER, buffer, needed, ctypes.byref(needed)):
+            raise self._fail()
+        sid = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_void_p))[0]  # TOKEN_USER.User.Sid
+        return ctypes.string_at(sid, self._advapi32.GetLengthSid(sid))
+
+
+def foreign_owner(pipe: int, accounts: Win32Accounts) -> str | None:
+    """Why the process serving `pipe` must not be sent anything, or None when it runs as
+    this user. The pipe's name is predictable, so another account could have created it
+    first (to read what is sent, or to act as the user): what runs as someone else, or
+    won't say who it runs as, is not Respite."""
+    try:
+        if accounts.user_of(accounts.server_process_id(pipe)) == accounts.user_of(None):
+            return None
+    except OSError as error:
+        log.warning("could not tell who listens on Respite's command pipe: %s", error)
+    return (
+        "Something not running as you is listening where Respite takes commands, so "
+        "Respite sent it nothing. Restarting the computer clears it; if it comes back, "
+        "tell whoever looks after this computer: another account may be imitating Respite."
+    )
+
+
+def _check_with_windows(pipe: int) -> str | None:
+    return foreign_owner(pipe, _Win32())
+
+
+# Who serves the pipe is checked on Windows; the tests run this client on Linux, where Qt
+# serves it from a Unix socket in the user's private folder.
+OwnerCheck = Callable[[int], "str | None"]
+DEFAULT_OWNER_CHECK: OwnerCheck | None = _check_with_windows if sys.platform == "win32" else None
+
+
+def pipe_exchange(
+    name: str, payload: bytes, timeout: float, owner_check: OwnerCheck | None = DEFAULT_OWNER_CHECK
+) -> bytes | None:
+    """Send `payload` and read one answer line; None when nothing listens on `name`.
+    IpcError when `owner_check` finds the pipe's server is not this user's."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -191,6 +308,8 @@ def pipe_exchange(name: str, payload: bytes, timeout: float) -> bytes | None:
         socket.abort()
         return None
     try:
+        if owner_check is not None and (refusal := owner_check(int(socket.socketDescriptor()))):
+            raise IpcError(refusal)
         socket.write(QByteArray(payload))
         socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
         return _read_line(socket, time.monotonic() + timeout)

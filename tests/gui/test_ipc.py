@@ -490,6 +490,98 @@ def test_the_windows_client_round_trips_with_the_windows_server(qtbot: Any, data
     assert nobody is None
 
 
+class Accounts:
+    """Windows' answers about a pipe's server, as a test chooses them."""
+
+    def __init__(self, server: bytes | OSError, me: bytes | OSError = b"S-1-5-21-me") -> None:
+        self.users: dict[int | None, bytes | OSError] = {4321: server, None: me}
+        self.asked: list[int] = []
+
+    def server_process_id(self, pipe: int) -> int:
+        self.asked.append(pipe)
+        return 4321
+
+    def user_of(self, process_id: int | None) -> bytes:
+        user = self.users[process_id]
+        if isinstance(user, OSError):
+            raise user
+        return user
+
+
+def test_a_pipe_served_as_the_same_user_may_be_used() -> None:
+    accounts = Accounts(server=b"S-1-5-21-me")
+
+    assert ipc_windows.foreign_owner(77, accounts) is None
+    assert accounts.asked == [77]
+
+
+@pytest.mark.parametrize(
+    "accounts",
+    [
+        pytest.param(Accounts(server=b"S-1-5-21-someone-else"), id="another-user"),
+        pytest.param(Accounts(server=PermissionError(5, "Access is denied")), id="wont-say"),
+        pytest.param(Accounts(server=b"S-1-5-21-me", me=OSError(1, "?")), id="own-unknown"),
+    ],
+)
+def test_a_pipe_served_by_anyone_else_is_refused(accounts: Accounts) -> None:
+    refusal = ipc_windows.foreign_owner(77, accounts)
+
+    assert refusal is not None and "not running as you" in refusal
+
+
+def test_the_windows_client_sends_nothing_to_a_pipe_it_does_not_trust(
+    qtbot: Any, data_dir: Path
+) -> None:
+    recorder = Recorder()
+    running = PipeServer(recorder, data_dir)
+    running.listen()
+    pipes: list[int] = []
+
+    def squatted(pipe: int) -> str:
+        pipes.append(pipe)
+        return "not yours"
+
+    try:
+        with pytest.raises(ipc.IpcError, match="not yours"):
+            ipc_windows.pipe_exchange(running.name, b'{"command": "win"}\n', 5.0, squatted)
+        # A request that gets through after it: the server has seen both connections.
+        trusted = in_thread(
+            qtbot,
+            lambda: ipc_windows.pipe_exchange(running.name, b'{"command": "status"}\n', 5.0),
+        )
+    finally:
+        running.close()
+
+    assert len(pipes) == 1 and pipes[0] > 0  # the connected pipe's handle was checked
+    assert json.loads(trusted)["ok"] is True
+    assert [command for command, _ in recorder.calls] == ["status"]
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Win32 calls")
+def test_windows_names_this_process_as_the_server_of_its_own_pipe(
+    qtbot: Any, data_dir: Path
+) -> None:
+    running = PipeServer(Recorder(), data_dir)
+    running.listen()
+    seen: list[int | None] = []
+
+    def check(pipe: int) -> str | None:
+        windows = ipc_windows._Win32()
+        seen.append(windows.server_process_id(pipe))
+        return ipc_windows.foreign_owner(pipe, windows)
+
+    try:
+        answer = in_thread(
+            qtbot,
+            lambda: ipc_windows.pipe_exchange(running.name, b'{"command": "x"}\n', 5.0, check),
+        )
+    finally:
+        running.close()
+
+    assert seen == [os.getpid()]
+    assert json.loads(answer)["ok"] is True
+
+
 def test_no_running_instance_means_none(data_dir: Path) -> None:
     paths.ensure_private_dir(data_dir)
 
