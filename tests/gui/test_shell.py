@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QSystemTrayIcon, QWidget
 
 from respite.core.clock import FakeClock
@@ -21,6 +22,7 @@ from respite.core.nudges import Choice, Nudge, NudgeKind
 from respite.platform.memory import MemoryGiver
 from respite.qt import emit
 from respite.runtime import Runtime
+from respite.ui import break_window as break_window_module
 from respite.ui import icons
 from respite.ui.break_window import BreakWindow, countdown_text
 from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
@@ -75,6 +77,9 @@ def deleted(thing: QObject) -> bool:
     (closing a window that deletes on close asks for one at the event loop's next turn)."""
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return not shiboken6.isValid(thing)
+
+
+BREAK_ENDS = (EventKind.BREAK_FINISHED, EventKind.BREAK_SKIPPED)
 
 
 def logged(runtime: Runtime) -> list[tuple[EventKind, dict]]:
@@ -277,6 +282,56 @@ def test_break_window_buttons_end_the_break(
         {"kind": "short", "seconds": 30, "completed": completed},
     )
     assert not desktop.break_window.isVisible()
+
+
+@pytest.mark.parametrize("engine_first", [True, False], ids=["engine-first", "window-first"])
+@pytest.mark.parametrize("answer", ["close", "escape"])
+def test_close_or_escape_after_a_break_only_closes_the_window(
+    desktop: Desktop,
+    runtime: Runtime,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    engine_first: bool,
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(desktop, "tell", told.append)
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    window = desktop.break_window
+    clock.advance(121)
+    if engine_first:  # the runtime's own wake-up ended the break a moment before the tick
+        runtime.sample()
+    window._update()  # the countdown's last tick
+    assert window.heading.text() == "Welcome back"
+
+    if answer == "close":
+        assert window.done_button.text() == "Close"
+        window.done_button.click()
+    else:
+        QTest.keyClick(window, Qt.Key.Key_Escape)
+    runtime.sample()
+
+    assert not window.isVisible() and told == []
+    assert [event for event in logged(runtime) if event[0] in BREAK_ENDS] == [
+        (EventKind.BREAK_FINISHED, {"kind": "short", "seconds": 120, "completed": True})
+    ]
+
+
+def test_a_break_started_just_after_the_last_one_stays_on_screen(
+    qtbot, desktop: Desktop, runtime: Runtime, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(break_window_module, "WELCOME_BACK_MS", 50)  # read as it is built
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    window = desktop.break_window
+    clock.advance(121)
+    runtime.sample()
+    window._update()
+    assert window.welcoming_back()
+
+    desktop.menu.actions_by_key()["start_break"].trigger()  # again, within "welcome back"
+    qtbot.wait(200)  # past the first break's "welcome back"
+
+    assert window.isVisible() and window.heading.text() == "A short break"
 
 
 def test_the_countdown_reaches_zero_and_welcomes_you_back(qtbot, clock) -> None:

@@ -83,7 +83,7 @@ class BreakWindow(QWidget):
         self.done_button.setDefault(True)
         self.skip_button = QPushButton("Skip")
         self.skip_button.setAccessibleName("Skip this break")
-        self.done_button.clicked.connect(self.done_clicked)
+        self.done_button.clicked.connect(self._done_pressed)
         self.skip_button.clicked.connect(self.skip_clicked)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -103,11 +103,18 @@ class BreakWindow(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)  # only while a break is on screen
         self._tick.timeout.connect(self._update)
+        # After the countdown the break is over (the engine ends it on time by itself):
+        # "Welcome back" closes on its own, or by Close or Escape, and asks nothing more.
+        self._welcome = QTimer(self)
+        self._welcome.setSingleShot(True)
+        self._welcome.setInterval(WELCOME_BACK_MS)
+        self._welcome.timeout.connect(self.finish)
         self._backdrops: list[QWidget] = []
         self._player = player  # None: this platform's player, chosen at the first chime
         self._chime: Path | None = None
 
     def start(self, kind: str, ends_at: datetime, idea: BreakIdea) -> None:
+        self._welcome.stop()  # the last break's "welcome back" must not hide this one
         self._ends_at = ends_at
         self._total = max(1.0, (ends_at - self._now()).total_seconds())
         self.heading.setText("A long break" if kind == "long" else "A short break")
@@ -145,10 +152,14 @@ class BreakWindow(QWidget):
         self.skip_button.setVisible(False)
         self.done_button.setText("Close")
         self._play_chime()
-        QTimer.singleShot(WELCOME_BACK_MS, self.finish)
+        self._welcome.start()
+
+    def welcoming_back(self) -> bool:
+        return self._welcome.isActive()
 
     def finish(self) -> None:
         self._tick.stop()
+        self._welcome.stop()
         self._ends_at = None
         for backdrop in self._backdrops:
             backdrop.close()
@@ -157,11 +168,19 @@ class BreakWindow(QWidget):
         if self._player is not None:
             self._player.reap()  # a chime that has ended (1.2 s); one still playing: next time
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            emit(self.skip_clicked)
+    def _done_pressed(self) -> None:
+        if self.welcoming_back():
+            self.finish()  # "Close"
         else:
+            emit(self.done_clicked)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() != Qt.Key.Key_Escape:
             super().keyPressEvent(event)
+        elif self.welcoming_back():
+            self.finish()
+        else:
+            emit(self.skip_clicked)
 
     def _cover_screens(self) -> None:
         primary = QGuiApplication.primaryScreen()
