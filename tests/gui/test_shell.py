@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
@@ -13,7 +14,13 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QMessageBox,
+    QPushButton,
+    QSystemTrayIcon,
+    QWidget,
+)
 
 from respite.core.clock import FakeClock
 from respite.core.engine import Phase
@@ -349,6 +356,32 @@ def test_the_countdown_reaches_zero_and_welcomes_you_back(qtbot, clock) -> None:
 
 def test_countdown_text() -> None:
     assert [countdown_text(s) for s in (0, 9.6, 61, 600)] == ["0:00", "0:10", "1:01", "10:00"]
+
+
+def test_without_a_tray_a_message_stays_on_screen_until_read(qtbot, runtime) -> None:
+    def boxes() -> list[QMessageBox]:
+        gc.collect()  # a box held by nobody would go now
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+
+    shell = Desktop(runtime, tray_wait_ms=0)
+    shell._no_tray()
+    try:
+        shell.tell("You're not on a break right now.")
+        [box] = boxes()
+        assert box.isVisible() and box.text() == "You're not on a break right now."
+
+        shell.tell("Snoozed for 10 minutes.")  # the same box, the newer message
+        assert boxes() == [box] and box.text() == "Snoozed for 10 minutes."
+
+        box.accept()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert deleted(box) and boxes() == []
+        shell.tell("Paused until 14:30.")
+        [again] = boxes()
+        assert again.isVisible() and again.text() == "Paused until 14:30."
+    finally:
+        shell.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_no_tray_means_a_small_window_and_one_hint(qtbot, runtime) -> None:

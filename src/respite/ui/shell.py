@@ -29,6 +29,7 @@ from respite.ui.tray import TRAY_WAIT_MS, Tray, TrayMenu, TrayWaiter
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QByteArray
+    from PySide6.QtWidgets import QMessageBox
 
     from respite.ui.break_window import BreakWindow
     from respite.ui.history_window import HistoryWindow
@@ -106,6 +107,7 @@ class Desktop(QObject):
         # (closing deletes them): most days nobody opens them.
         self._break_window: BreakWindow | None = None
         self._status_window: StatusWindow | None = None
+        self._message_box: QMessageBox | None = None  # what `tell` shows without a tray
         self.settings_window: SettingsWindow | None = None
         self.history_window: HistoryWindow | None = None
         self._geometries: dict[str, QByteArray] = {}  # window class → where it was left
@@ -202,13 +204,23 @@ class Desktop(QObject):
         log.info("telling the user: %s", message)
         if self.tray_available:
             self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Information)
-        else:
+        else:  # one small box, kept here (Python would delete one held by nobody)
             from PySide6.QtWidgets import QMessageBox
 
-            box = QMessageBox(QMessageBox.Icon.Information, "Respite", message)
-            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.setModal(False)
+            box = self._message_box
+            if box is None:
+                box = QMessageBox(QMessageBox.Icon.Information, "Respite", message)
+                box.setModal(False)
+                box.finished.connect(self._message_closed)
+                self._message_box = box
+            box.setText(message)  # a newer message replaces one not yet read
             box.show()
+            box.raise_()
+
+    def _message_closed(self) -> None:
+        if self._message_box is not None:
+            self._message_box.deleteLater()
+            self._message_box = None
 
     def bring_forward(self) -> None:
         if self.tray_available:
@@ -351,6 +363,11 @@ class Desktop(QObject):
             self.popups.close(self.popups.current.nudge.id)
         if self._break_window is not None:
             self._break_window.finish()
-        for window in (self._status_window, self.settings_window, self.history_window):
+        for window in (
+            self._status_window,
+            self.settings_window,
+            self.history_window,
+            self._message_box,
+        ):
             if window is not None:
                 window.close()
