@@ -446,8 +446,9 @@ class Runtime(QObject):
         except OSError:
             return None
 
-    def _watch_settings(self, *, renew: bool = False) -> None:
-        """Watch the file while it exists, else its folder (to see it appear).
+    def _watch_settings(self, *, renew: bool = False) -> bool | None:
+        """Watch the file while it exists, else its folder (to see it appear); return
+        whether it exists (None: that can't be known).
 
         An editor's atomic save replaces the file: the watch on the old file is then
         useless, so `renew` drops it and watches the new file. Only the file is watched
@@ -455,7 +456,8 @@ class Runtime(QObject):
         """
         file, folder = str(self.settings_path), str(self.settings_path.parent)
         files, folders = set(self._watcher.files()), set(self._watcher.directories())
-        if self.settings_path.exists():
+        exists = self._settings_file_exists()
+        if exists:
             if renew and file in files:
                 self._watcher.removePath(file)
                 files.discard(file)
@@ -464,10 +466,34 @@ class Runtime(QObject):
             if folder in folders:
                 self._watcher.removePath(folder)
         else:
-            if file in files:
+            # Unknown: a watch the file has stays; the folder's shows the file come back.
+            if exists is not None and file in files:
                 self._watcher.removePath(file)
-            if folder not in folders and self.settings_path.parent.is_dir():
+            if folder not in folders and self._is_folder(self.settings_path.parent):
                 self._watcher.addPath(folder)
+        return exists
+
+    def _settings_file_exists(self) -> bool | None:
+        """Whether the settings file is there; None when that can't be known.
+
+        Path.exists() lets PermissionError through (a folder on the way Respite may not
+        enter). That is logged and the settings in use stay; at start, load_settings has
+        already told the user it could not read the file.
+        """
+        try:
+            return self.settings_path.exists()
+        except OSError as error:
+            log.warning(
+                "can't tell whether %s is there, to watch it: %s", self.settings_path, error
+            )
+            return None
+
+    def _is_folder(self, path: Path) -> bool:
+        try:
+            return path.is_dir()
+        except OSError as error:
+            log.warning("can't watch %s for a settings file: %s", path, error)
+            return False
 
     def _file_changed(self, _path: str) -> None:
         if self._running:
@@ -475,10 +501,8 @@ class Runtime(QObject):
             self._reload_timer.start()
 
     def _folder_changed(self, _path: str) -> None:
-        if self._running:
-            self._watch_settings()
-            if self.settings_path.exists():
-                self._reload_timer.start()
+        if self._running and self._watch_settings():
+            self._reload_timer.start()
 
     def reload_settings(self) -> bool:
         """Apply the settings file if it changed and is good; True when applied.

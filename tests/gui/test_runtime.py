@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Iterator
@@ -775,3 +776,82 @@ def test_settings_problems_at_start_are_kept_for_the_ui(qtbot: Any, tmp_path: Pa
 
     assert len(harness.runtime.notices) == 1
     assert "breaks.short.every_minutes" in harness.runtime.notices[0]
+
+
+# ----- a settings folder Respite may not enter -----------------------------------------
+
+
+class DeniedEntry:
+    """Paths in `folder` can't be looked at, as when the folder lacks the execute bit.
+
+    Tests run as root, which chmod doesn't stop: Path.stat (behind exists and is_dir)
+    and Path.read_bytes raise PermissionError there instead while `denied` is True.
+    """
+
+    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.folder = folder
+        self.denied = False
+        stat, read_bytes = Path.stat, Path.read_bytes
+
+        def denied_stat(path: Path, **kwargs: Any) -> os.stat_result:
+            self._check(path)
+            return stat(path, **kwargs)
+
+        def denied_read_bytes(path: Path) -> bytes:
+            self._check(path)
+            return read_bytes(path)
+
+        monkeypatch.setattr(Path, "stat", denied_stat)
+        monkeypatch.setattr(Path, "read_bytes", denied_read_bytes)
+
+    def _check(self, path: Path) -> None:
+        if self.denied and path.parent == self.folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+
+def test_a_settings_folder_denied_at_start_leaves_defaults_and_is_watched_for_a_fix(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = Harness(tmp_path)
+    harness.settings_path.write_text(GOOD, encoding="utf-8")
+    entry = DeniedEntry(harness.settings_path.parent, monkeypatch)
+    entry.denied = True
+    harness.runtime.start()  # was: PermissionError out of start(), from Path.exists()
+    try:
+        assert harness.runtime.running
+        assert [n for n in harness.runtime.notices if "permission denied" in n]
+        assert harness.runtime.settings == Settings()
+        assert "can't tell whether" in caplog.text
+        harness.run_for(30 * 60)
+        assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+
+        entry.denied = False  # the user fixed the folder: its next change is applied
+        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+            replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 20\n")
+        assert harness.runtime.settings.breaks.short.every_minutes == 20
+    finally:
+        harness.runtime.stop()
+
+
+def test_a_settings_folder_denied_while_running_keeps_the_settings(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = Harness(tmp_path)
+    harness.settings_path.write_text(GOOD, encoding="utf-8")
+    entry = DeniedEntry(harness.settings_path.parent, monkeypatch)
+    harness.runtime.start()
+    try:
+        entry.denied = True
+        # The watcher's callback ran into Path.exists(): was an exception in a Qt slot.
+        replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 15\n")
+        qtbot.waitUntil(lambda: "can't tell whether" in caplog.text)
+        harness.step()
+        assert harness.runtime.running
+        assert harness.runtime.settings.breaks.short.every_minutes == 10
+
+        entry.denied = False
+        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+            replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 20\n")
+        assert harness.runtime.settings.breaks.short.every_minutes == 20
+    finally:
+        harness.runtime.stop()
