@@ -13,6 +13,7 @@ from respite.core.engine import OBSERVE_EVERY
 from respite.platform.fullscreen import FullscreenProbe, fullscreen_probe_for
 from respite.platform.idle import IdleSource, choose_idle_source
 from respite.runtime import Runtime
+from respite.storage.db import StorageError
 from respite.ui.shell import Desktop, Notifier
 
 log = logging.getLogger(__name__)
@@ -100,15 +101,21 @@ class DesktopApp(QObject):
         self.runtime.sample()
 
     def _about_to_sleep(self) -> None:
-        self.runtime.engine.flush()
+        try:
+            self.runtime.engine.flush()
+        except StorageError as error:  # kept in memory; the next write tries again
+            log.error("%s", error)
 
     def _locked(self) -> None:
         self._locked_at = self.runtime.clock.now()
 
     def _unlocked(self) -> None:
-        if self._locked_at is not None:
-            self.runtime.engine.note_lock(self._locked_at, self.runtime.clock.now())
-            self._locked_at = None
+        locked_at, self._locked_at = self._locked_at, None
+        if locked_at is not None:
+            try:
+                self.runtime.engine.note_lock(locked_at, self.runtime.clock.now())
+            except StorageError as error:
+                log.error("%s", error)
         self.runtime.sample()
 
     def _notifications_lost(self, reason: str) -> None:

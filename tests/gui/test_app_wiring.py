@@ -20,7 +20,16 @@ from respite.core.nudges import Nudge
 from respite.runtime import Runtime
 from respite.ui.break_window import BreakWindow
 from respite.ui.shell import Desktop
-from tests.gui.test_shell import LONDON, AlwaysActive, at, break_nudge, deleted, kinds
+from tests.gui.test_shell import (
+    FULL_DISK,
+    LONDON,
+    AlwaysActive,
+    at,
+    break_nudge,
+    deleted,
+    fail_every_write,
+    kinds,
+)
 
 
 class FakeFullscreen:
@@ -89,6 +98,26 @@ def test_a_screen_lock_is_noted_from_lock_to_unlock(wired, clock) -> None:
     assert [(e.data["reason"], e.data["start"], e.data["end"]) for e in sleeps] == [
         ("lock", "2026-11-23T10:00:00+00:00", "2026-11-23T10:12:00+00:00")
     ]
+
+
+def test_a_full_disk_at_lock_sleep_or_unlock_is_logged_and_sampling_goes_on(
+    wired, clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, _ = wired
+    work_minutes(app, clock, 1)  # an open activity span for the flush before sleep
+    fail_every_write(app.runtime, monkeypatch)
+    samples: list[None] = []
+    sample = app.runtime.sample
+    monkeypatch.setattr(app.runtime, "sample", lambda: samples.append(None) or sample())
+
+    app._about_to_sleep()
+    app._locked()
+    clock.advance(600)
+    app._unlocked()
+
+    assert samples == [None]  # the sample after unlocking still ran
+    assert app._locked_at is None  # and the lock is not noted twice
+    assert caplog.text.count(FULL_DISK) >= 2
 
 
 def test_clicking_a_plain_balloon_opens_the_popup(wired) -> None:

@@ -29,6 +29,7 @@ from respite.core.nudges import Choice, Nudge, NudgeKind
 from respite.platform.memory import MemoryGiver
 from respite.qt import emit
 from respite.runtime import Runtime
+from respite.storage.db import StorageError
 from respite.ui import break_window as break_window_module
 from respite.ui import icons
 from respite.ui.break_window import BreakWindow, countdown_text
@@ -339,6 +340,31 @@ def test_a_break_started_just_after_the_last_one_stays_on_screen(
     qtbot.wait(200)  # past the first break's "welcome back"
 
     assert window.isVisible() and window.heading.text() == "A short break"
+
+
+FULL_DISK = "Respite could not write to its log: the disk is full. Free some space."
+
+
+def fail_every_write(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise StorageError(FULL_DISK)
+
+    monkeypatch.setattr(runtime.event_log, "record", refuse)
+    monkeypatch.setattr(runtime.event_log, "record_span", refuse)
+
+
+def test_an_action_the_log_cannot_take_is_told_not_raised(
+    desktop: Desktop, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(desktop, "tell", told.append)
+    fail_every_write(runtime, monkeypatch)
+
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    desktop._dismissed(break_nudge())  # a popup fading: only logged
+
+    assert told == [FULL_DISK]
+    assert runtime.engine.status().phase is not Phase.ON_BREAK  # nothing half-done
 
 
 def test_the_countdown_reaches_zero_and_welcomes_you_back(qtbot, clock) -> None:

@@ -24,6 +24,7 @@ from respite.core.status_text import status_line
 from respite.platform.memory import MemoryGiver
 from respite.qt import emit
 from respite.runtime import Runtime
+from respite.storage.db import StorageError
 from respite.ui.popup import PopupNotifier
 from respite.ui.tray import TRAY_WAIT_MS, Tray, TrayMenu, TrayWaiter
 
@@ -304,12 +305,17 @@ class Desktop(QObject):
 
     def _dismissed(self, nudge: Nudge) -> None:
         if self.runtime.running:  # a popup may fade after Respite began to stop
-            self.runtime.engine.dismissed(nudge)
+            try:
+                self.runtime.engine.dismissed(nudge)
+            except StorageError as error:  # nobody asked for anything: the log says it
+                log.error("%s", error)
 
     def _perform(self, action: str, **args: Any) -> None:
+        """What the user asked for from a window, the menu or a nudge; what stands in the
+        way (the moment, a full disk, a locked database) is told in one sentence."""
         try:
             self.runtime.perform(action, **args)
-        except (ActionError, ValueError) as error:
+        except (ActionError, ValueError, StorageError) as error:
             self.tell(str(error))
 
     def open_settings(self) -> None:
