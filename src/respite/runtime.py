@@ -281,7 +281,8 @@ class Runtime(QObject):
     def start(self) -> None:
         """Load settings, open the log, restore the engine and take the first sample.
 
-        Raises StorageError (one sentence for the user) when the log can't be opened.
+        Raises StorageError (one sentence for the user) when the log can't be opened or
+        read; one that can't be written is only a notice (`notices`).
         """
         if self._running:
             return
@@ -307,7 +308,13 @@ class Runtime(QObject):
                 past_events=past_events,
                 past_spans=past_spans,
             )
-            self._record(EventKind.APP_STARTED, {"version": __version__, "pid": os.getpid()})
+            try:
+                self._record(EventKind.APP_STARTED, {"version": __version__, "pid": os.getpid()})
+            except StorageError as error:
+                # A full disk or a locked log: Respite runs on, as when that happens
+                # later (each write is tried as it comes), and the user is told.
+                log.error("%s", error)
+                self.notices.append(str(error))
             self._days_started = self._logged_days_started(now)
         except BaseException:
             event_log.close()

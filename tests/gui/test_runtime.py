@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -855,3 +856,41 @@ def test_a_settings_folder_denied_while_running_keeps_the_settings(
         assert harness.runtime.settings.breaks.short.every_minutes == 20
     finally:
         harness.runtime.stop()
+
+
+# ----- a log that can't be written -----------------------------------------------------
+
+
+@contextmanager
+def log_locked(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Another connection holds the log's write lock (as a stuck `sqlite3` shell would):
+    every write fails with "database is locked", after a short busy timeout."""
+    monkeypatch.setattr("respite.storage.db.BUSY_TIMEOUT_SECONDS", 0.01)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        holder.close()  # the transaction is rolled back, the lock let go
+
+
+def test_a_locked_log_at_start_is_told_and_the_app_runs_on(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_once(tmp_path, START - timedelta(hours=1), ("win", {"text": "kept"}))
+    harness = Harness(tmp_path)
+    try:
+        with log_locked(harness.db_path, monkeypatch):
+            harness.runtime.start()  # was: StorageError out of start()
+            assert harness.runtime.running
+            assert len(harness.runtime.notices) == 1
+            assert "could not save to its activity log" in harness.runtime.notices[0]
+            assert "database is locked" in harness.runtime.notices[0]
+            harness.run_for(60)
+        harness.run_for(30 * 60)  # writes work again once the lock is let go
+        assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+    finally:
+        harness.runtime.stop()
+    assert [e.data["text"] for e in harness.logged_events(EventKind.WIN)] == ["kept"]
+    assert EventKind.NUDGE in harness.logged()
+    assert not list(harness.db_path.parent.glob("*.corrupt-*"))  # nothing set aside
