@@ -64,8 +64,9 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
 <busconfig>
   <type>session</type>
   <listen>unix:dir={socket_dir}</listen>
-  <auth>EXTERNAL</auth>
+  <auth>{auth}</auth>
   <limit name="service_start_timeout">2000</limit>
+{limits}
   <servicedir>{service_dir}</servicedir>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -80,7 +81,14 @@ class Bus:
     """A private dbus-daemon; `activatable` maps a name to a shell command the bus runs
     to start that service on demand (D-Bus activation)."""
 
-    def __init__(self, root: Path, activatable: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        activatable: dict[str, str] | None = None,
+        *,
+        auth: str = "EXTERNAL",
+        limits: dict[str, int] | None = None,
+    ) -> None:
         require("dbus-daemon")
         services = root / "services"
         services.mkdir(parents=True)
@@ -90,7 +98,16 @@ class Bus:
             )
         config = root / "bus.conf"
         config.write_text(
-            BUS_CONFIG.format(socket_dir=root, service_dir=services), encoding="utf-8"
+            BUS_CONFIG.format(
+                socket_dir=root,
+                service_dir=services,
+                auth=auth,
+                limits="\n".join(
+                    f'  <limit name="{name}">{value}</limit>'
+                    for name, value in (limits or {}).items()
+                ),
+            ),
+            encoding="utf-8",
         )
         self.proc = subprocess.Popen(
             ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
@@ -120,9 +137,9 @@ class Bus:
 def make_bus(tmp_path: Path) -> Iterator[Callable[..., Bus]]:
     buses: list[Bus] = []
 
-    def make(activatable: dict[str, str] | None = None) -> Bus:
+    def make(activatable: dict[str, str] | None = None, **config: Any) -> Bus:
         try:
-            bus = Bus(tmp_path / f"bus{len(buses)}", activatable)
+            bus = Bus(tmp_path / f"bus{len(buses)}", activatable, **config)
         except MissingPrerequisite as exc:
             skip_or_fail(exc)
         buses.append(bus)
@@ -593,6 +610,36 @@ def test_notify_call_content(server: FakeNotificationServer, notifier: Freedeskt
     assert first[6]["urgency"] == ("y", 0)
     assert first[7] == -1
     assert second[1] == 0  # another kind: not a replacement
+
+
+def test_a_bus_that_refuses_respites_login_leaves_each_adapter_unavailable(
+    make_bus: Callable[..., Bus], monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
+) -> None:
+    # As when DBUS_SESSION_BUS_ADDRESS names another user's bus (after `su`, say).
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", make_bus(auth="ANONYMOUS").address)
+
+    with pytest.raises(NotifierUnavailable, match="refused to let Respite in"):
+        FreedesktopNotifier(timeout=0.5)
+    for watcher in (LogindWatcher(), ScreenSaverActiveWatcher()):
+        try:
+            assert watcher.start(bus="SESSION", timeout=0.5) is False
+            assert "refused to let Respite in" in watcher.unavailable_reason
+        finally:
+            watcher.shutdown()
+
+
+def test_a_bus_that_refuses_the_notifiers_match_rules_leaves_it_unavailable(
+    make_bus: Callable[..., Bus],
+    services: Callable[..., FakeService],
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+) -> None:
+    made = make_bus(limits={"max_match_rules_per_connection": 1})
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", made.address)
+    FakeNotificationServer(services, made.address)
+
+    with pytest.raises(NotifierUnavailable, match="refused to pass on"):
+        FreedesktopNotifier(timeout=0.5)
 
 
 def test_a_server_without_actions(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import socket
 import threading
 import time
@@ -29,6 +31,26 @@ def test_hello_has_a_time_limit() -> None:
         backstop.cancel()
         ours.close()
         bus_end.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="/proc/self/fd")
+def test_a_failed_hello_leaves_no_descriptor_open() -> None:
+    # The idle source reconnects at every sample while the bus is away, and the app
+    # collects garbage only now and then: a failed Hello must close what it opened.
+    def open_descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    gc.disable()
+    try:
+        before = open_descriptors()
+        for _ in range(5):
+            ours, bus_end = socket.socketpair()
+            bus_end.close()  # the bus hangs up before answering Hello
+            with pytest.raises(OSError):
+                Connection(ours, 0.2, lambda: None)
+        assert open_descriptors() == before
+    finally:
+        gc.enable()
 
 
 def test_an_idle_source_reconnecting_to_a_silent_bus_has_a_time_limit(

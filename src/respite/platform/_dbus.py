@@ -74,7 +74,11 @@ class Connection(DBusConnection):  # type: ignore[misc]  # jeepney ships no type
         DBusConnectionBase.__init__(self, sock)
         self._filters = MessageFilters()
         self.after_call = after_call
-        self.unique_name = Proxy(message_bus, self, timeout=timeout).Hello()[0]
+        try:
+            self.unique_name = Proxy(message_bus, self, timeout=timeout).Hello()[0]
+        except BaseException:
+            self.close()  # the socket and the selector jeepney opened around it
+            raise
 
     def send_and_get_reply(self, message: Message, *, timeout: float | None = None) -> Message:
         try:
@@ -92,10 +96,11 @@ def open_connection(
         sock = prep_socket(path, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise DBusUnavailable(f"cannot connect to {describe_bus(bus)}: {exc}") from None
+    except ValueError as exc:  # jeepney's AuthenticationError: another user's bus, say
+        raise DBusUnavailable(f"{describe_bus(bus)} refused to let Respite in: {exc}") from None
     try:
         return Connection(sock, timeout, after_call)
-    except (OSError, TimeoutError, DBusErrorResponse) as exc:
-        sock.close()
+    except (OSError, TimeoutError, ValueError, DBusErrorResponse) as exc:
         raise DBusUnavailable(f"{describe_bus(bus)} did not answer: {exc}") from None
 
 

@@ -194,7 +194,13 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
             member="NameOwnerChanged",
         )
         owner.add_arg_condition(0, SERVER_NAME)
-        self.watch([(bus_rule, signals), (owner, owner)], self._timeout)
+        try:
+            self.watch([(bus_rule, signals), (owner, owner)], self._timeout)
+        except (OSError, TimeoutError, DBusErrorResponse) as exc:
+            raise NotifierUnavailable(
+                f"desktop notifications unavailable: the session bus refused to pass on "
+                f"the notification server's answers ({exc or type(exc).__name__})"
+            ) from None
         capabilities = self._call("GetCapabilities")[0]
         self.capabilities = frozenset(str(c) for c in capabilities)
         try:
