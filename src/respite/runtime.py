@@ -697,8 +697,12 @@ class Runtime(QObject):
         fresh = shift is not None and started - shift.start <= START_OF_DAY_GRACE
         if previous is _NOT_YET and not fresh:
             return
+        try:
+            self._record(EventKind.DAY_STARTED, {"day": day.isoformat()})
+        except StorageError:
+            self._workday = previous  # not started yet: tried again at the next sample
+            raise
         self._days_started.add(day)
-        self._record(EventKind.DAY_STARTED, {"day": day.isoformat()})
         if self.hooks is not None and self._settings.hooks and shift is not None:
             self.hooks.fire("start_of_day", shift.start, self.zone(), {})
 

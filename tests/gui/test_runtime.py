@@ -861,11 +861,16 @@ def test_a_settings_folder_denied_while_running_keeps_the_settings(
 # ----- a log that can't be written -----------------------------------------------------
 
 
-@contextmanager
-def log_locked(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Another connection holds the log's write lock (as a stuck `sqlite3` shell would):
-    every write fails with "database is locked", after a short busy timeout."""
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logs opened from now on wait 10 ms for a lock, not seconds."""
     monkeypatch.setattr("respite.storage.db.BUSY_TIMEOUT_SECONDS", 0.01)
+
+
+@contextmanager
+def log_locked(db_path: Path) -> Iterator[None]:
+    """Another connection holds the log's write lock (as a stuck `sqlite3` shell would):
+    every write fails with "database is locked" (see `short_busy_timeout`)."""
     holder = sqlite3.connect(db_path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -875,12 +880,12 @@ def log_locked(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
 
 def test_a_locked_log_at_start_is_told_and_the_app_runs_on(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, tmp_path: Path, short_busy_timeout: None
 ) -> None:
     run_once(tmp_path, START - timedelta(hours=1), ("win", {"text": "kept"}))
     harness = Harness(tmp_path)
     try:
-        with log_locked(harness.db_path, monkeypatch):
+        with log_locked(harness.db_path):
             harness.runtime.start()  # was: StorageError out of start()
             assert harness.runtime.running
             assert len(harness.runtime.notices) == 1
@@ -894,3 +899,35 @@ def test_a_locked_log_at_start_is_told_and_the_app_runs_on(
     assert [e.data["text"] for e in harness.logged_events(EventKind.WIN)] == ["kept"]
     assert EventKind.NUDGE in harness.logged()
     assert not list(harness.db_path.parent.glob("*.corrupt-*"))  # nothing set aside
+
+
+@pytest.mark.parametrize("at_start", [False, True], ids=["running", "at-start"])
+def test_a_day_start_that_could_not_be_logged_is_tried_again_and_its_hook_fires_once(
+    qtbot: Any,
+    tmp_path: Path,
+    short_busy_timeout: None,
+    fired: list[tuple[str, datetime]],
+    at_start: bool,
+) -> None:
+    settings = tmp_path / "config" / "settings.toml"
+    settings.write_text(
+        '[[hooks]]\nname = "Day"\non = ["start_of_day"]\ncommand = ["true"]\n', encoding="utf-8"
+    )
+    run_once(tmp_path, START - timedelta(days=1))  # a log from Sunday, to lock
+    nine = START.replace(hour=9)
+    harness = Harness(tmp_path)
+    harness.clock.set(nine if at_start else nine - timedelta(minutes=5))
+    try:
+        with log_locked(harness.db_path):
+            harness.runtime.start()
+            harness.step((nine - harness.clock.now()).total_seconds())
+            harness.run_for(60)
+            assert harness.logged_events(EventKind.DAY_STARTED) == []
+            assert fired == []
+        harness.step()  # the log is writable again: the day starts now
+        harness.run_for(5 * 60)
+        started = harness.logged_events(EventKind.DAY_STARTED)
+        assert [e.data for e in started] == [{"day": "2026-11-23"}]
+        assert fired == [("start_of_day", nine)]
+    finally:
+        harness.runtime.stop()
