@@ -149,6 +149,9 @@ def failure(error: str) -> bytes:
     return encode({"ok": False, "error": error})
 
 
+UNEXPECTED = "Respite ran into an unexpected problem; the details are in its log."
+
+
 def answer(handler: Handler, line: bytes) -> bytes:
     """The response line to one request line; the handler's errors become error replies."""
     try:
@@ -165,13 +168,18 @@ def answer(handler: Handler, line: bytes) -> bytes:
     if not isinstance(args, dict):
         return failure('The request\'s "args" must be a JSON object.')
     try:
-        return encode({"ok": True, "result": handler(command, args)})
+        result = handler(command, args)
     except ValueError as error:  # CommandError, ActionError and friends
         log.debug("command %r refused: %s", command, error)
         return failure(str(error) or "That command could not be carried out.")
     except Exception:
         log.exception("command %r failed", command)
-        return failure("Respite ran into an unexpected problem; the details are in its log.")
+        return failure(UNEXPECTED)
+    try:
+        return encode({"ok": True, "result": result})
+    except (TypeError, ValueError):  # a result JSON can't hold (NaN, an object): a bug
+        log.exception("command %r gave a result that can't be sent", command)
+        return failure(UNEXPECTED)
 
 
 class Session:
@@ -239,6 +247,8 @@ def _unix_exchange(target: str, payload: bytes, timeout: float) -> bytes | None:
         sock.settimeout(CONNECT_TIMEOUT_SECONDS)
         try:
             sock.connect(target)
+        except (TimeoutError, BlockingIOError) as error:  # its queue of callers is full
+            raise IpcError("Respite is running but busy; try again in a moment.") from error
         except OSError as error:  # no file, nobody listening (a stale file), not ours
             log.debug("no instance at %s: %s", target, error)
             return None

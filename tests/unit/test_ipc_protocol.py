@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from respite import paths
+from respite import ipc_protocol, paths
 from respite.ipc_protocol import (
     CONNECTION_DEADLINE_SECONDS,
     MAX_REQUEST_BYTES,
@@ -41,6 +42,18 @@ def replies(session: Session) -> list[Any]:
 
 
 TOO_LONG = {"ok": False, "error": "The request is too long."}
+
+
+@pytest.mark.parametrize(
+    "result", [{"minutes": float("nan")}, {"when": object()}], ids=["nan", "object"]
+)
+def test_a_result_json_cannot_hold_is_an_unexpected_problem_not_its_raw_text(
+    result: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = json.loads(ipc_protocol.answer(lambda command, args: result, b'{"command": "x"}\n'))
+
+    assert reply == {"ok": False, "error": ipc_protocol.UNEXPECTED}
+    assert "command 'x' gave a result that can't be sent" in caplog.text
 
 
 def test_a_request_is_answered_once_its_line_is_complete() -> None:
@@ -146,6 +159,24 @@ def test_the_client_outwaits_a_write_and_the_server_outwaits_the_client() -> Non
     # waits longer than that, and the server drops a connection only after the client
     # would have given up, so it never cuts an exchange the client still waits for.
     assert BUSY_TIMEOUT_SECONDS < REPLY_TIMEOUT_SECONDS < CONNECTION_DEADLINE_SECONDS
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_an_app_too_busy_to_take_the_call_is_running_not_gone() -> None:
+    name = server_name()
+    paths.ensure_private_dir(Path(name).parent)
+    with contextlib.ExitStack() as stack:
+        listening = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+        listening.bind(name)
+        listening.listen(0)  # its GUI thread busy: callers queue, none is taken
+        for _ in range(3):  # until the queue is full
+            waiting = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+            waiting.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                waiting.connect(name)
+
+        with pytest.raises(IpcError, match="running but busy"):
+            request("status", timeout=0.2)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
