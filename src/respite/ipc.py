@@ -25,7 +25,6 @@ import logging
 import os
 import socket
 import stat
-import struct
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from respite.ipc_protocol import (
     Session,
     failure,
     is_private_dir,
+    peer_uid,
     request,
     server_name,
     temp_folder,
@@ -93,45 +93,6 @@ def _prepare_folder(name: str, data_dir: Path) -> None:
             f"Respite won't listen for commands in {folder}: the folder must belong to you "
             f"and be closed to others (chmod 700 {folder})."
         )
-
-
-# ----- peer credentials -----------------------------------------------------------------
-
-# Linux, <sys/socket.h>: getsockopt(SOL_SOCKET, SO_PEERCRED) gives the peer's
-# struct ucred { pid_t pid; uid_t uid; gid_t gid; } as it was at connect().
-_UCRED = struct.Struct("=iII")
-
-# macOS, <sys/un.h> and <sys/ucred.h> in Apple's xnu (FreeBSD's start the same way):
-# getsockopt(SOL_LOCAL = 0, LOCAL_PEERCRED = 0x001) gives the peer's
-#     struct xucred { u_int cr_version; uid_t cr_uid; short cr_ngroups;
-#                     gid_t cr_groups[NGROUPS]; }   (NGROUPS 16: 76 bytes)
-# as it was at connect(), cr_uid being the effective uid; cr_version is XUCRED_VERSION, 0.
-# The kernel copies at most the length asked for. Only the first two fields are read.
-_SOL_LOCAL = 0
-_LOCAL_PEERCRED = 0x001
-_XUCRED_VERSION = 0
-_XUCRED_SIZE = 76
-_XUCRED_HEAD = struct.Struct("=II")  # cr_version, cr_uid
-
-
-def xucred_uid(data: bytes) -> int:
-    """The effective uid in a struct xucred from LOCAL_PEERCRED."""
-    if len(data) < _XUCRED_HEAD.size:
-        raise ValueError(f"a struct xucred of {len(data)} bytes is too short")
-    version, uid = _XUCRED_HEAD.unpack_from(data)
-    if version != _XUCRED_VERSION:
-        raise ValueError(f"struct xucred version {version}, not {_XUCRED_VERSION}")
-    return int(uid)
-
-
-def peer_uid(sock: socket.socket) -> int:
-    """The effective uid of the process at the other end of a connected Unix socket."""
-    if sys.platform == "linux":
-        data = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
-        uid = _UCRED.unpack(data)[1]
-    else:
-        uid = xucred_uid(sock.getsockopt(_SOL_LOCAL, _LOCAL_PEERCRED, _XUCRED_SIZE))
-    return int(uid)
 
 
 # ----- server --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import stat
+import struct
 import sys
 import tempfile
 import time
@@ -138,6 +139,45 @@ def server_name(data_dir: Path | None = None) -> str:
     return str(temp_folder() / f"respite-{digest}.sock")
 
 
+# ----- peer credentials -----------------------------------------------------------------
+
+# Linux, <sys/socket.h>: getsockopt(SOL_SOCKET, SO_PEERCRED) gives the peer's
+# struct ucred { pid_t pid; uid_t uid; gid_t gid; } as it was at connect().
+_UCRED = struct.Struct("=iII")
+
+# macOS, <sys/un.h> and <sys/ucred.h> in Apple's xnu (FreeBSD's start the same way):
+# getsockopt(SOL_LOCAL = 0, LOCAL_PEERCRED = 0x001) gives the peer's
+#     struct xucred { u_int cr_version; uid_t cr_uid; short cr_ngroups;
+#                     gid_t cr_groups[NGROUPS]; }   (NGROUPS 16: 76 bytes)
+# as it was at connect(), cr_uid being the effective uid; cr_version is XUCRED_VERSION, 0.
+# The kernel copies at most the length asked for. Only the first two fields are read.
+_SOL_LOCAL = 0
+_LOCAL_PEERCRED = 0x001
+_XUCRED_VERSION = 0
+_XUCRED_SIZE = 76
+_XUCRED_HEAD = struct.Struct("=II")  # cr_version, cr_uid
+
+
+def xucred_uid(data: bytes) -> int:
+    """The effective uid in a struct xucred from LOCAL_PEERCRED."""
+    if len(data) < _XUCRED_HEAD.size:
+        raise ValueError(f"a struct xucred of {len(data)} bytes is too short")
+    version, uid = _XUCRED_HEAD.unpack_from(data)
+    if version != _XUCRED_VERSION:
+        raise ValueError(f"struct xucred version {version}, not {_XUCRED_VERSION}")
+    return int(uid)
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The effective uid of the process at the other end of a connected Unix socket."""
+    if sys.platform == "linux":
+        data = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
+        uid = _UCRED.unpack(data)[1]
+    else:
+        uid = xucred_uid(sock.getsockopt(_SOL_LOCAL, _LOCAL_PEERCRED, _XUCRED_SIZE))
+    return int(uid)
+
+
 # ----- the server's side of the protocol ------------------------------------------------
 
 
@@ -150,6 +190,11 @@ def failure(error: str) -> bytes:
 
 
 UNEXPECTED = "Respite ran into an unexpected problem; the details are in its log."
+NOT_YOUR_SERVER = (
+    "Something not running as you is listening where Respite takes commands, so Respite "
+    "sent it nothing. Restarting the computer clears it; if it comes back, tell whoever "
+    "looks after this computer: another account may be imitating Respite."
+)
 
 
 def answer(handler: Handler, line: bytes) -> bytes:
@@ -252,6 +297,15 @@ def _unix_exchange(target: str, payload: bytes, timeout: float) -> bytes | None:
         except OSError as error:  # no file, nobody listening (a stale file), not ours
             log.debug("no instance at %s: %s", target, error)
             return None
+        # The folder was private when looked at; what answers must be ours all the same
+        # (a fallback folder in /tmp could have been swapped since).
+        try:
+            owner: int | None = peer_uid(sock)
+        except (OSError, ValueError) as error:
+            log.debug("no peer credentials: %s", error)
+            owner = None
+        if owner != os.geteuid():
+            raise IpcError(NOT_YOUR_SERVER)
         deadline = time.monotonic() + timeout
         buffer = b""
         try:

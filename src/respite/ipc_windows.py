@@ -21,6 +21,7 @@ from respite.ipc_protocol import (
     CONNECT_TIMEOUT_SECONDS,
     CONNECTION_DEADLINE_SECONDS,
     MAX_REPLY_BYTES,
+    NOT_YOUR_SERVER,
     READ_CHUNK,
     Handler,
     IpcError,
@@ -279,11 +280,7 @@ def foreign_owner(pipe: int, accounts: Win32Accounts) -> str | None:
             return None
     except OSError as error:
         log.warning("could not tell who listens on Respite's command pipe: %s", error)
-    return (
-        "Something not running as you is listening where Respite takes commands, so "
-        "Respite sent it nothing. Restarting the computer clears it; if it comes back, "
-        "tell whoever looks after this computer: another account may be imitating Respite."
-    )
+    return NOT_YOUR_SERVER
 
 
 def _check_with_windows(pipe: int) -> str | None:

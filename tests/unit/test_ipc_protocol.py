@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -159,6 +160,29 @@ def test_the_client_outwaits_a_write_and_the_server_outwaits_the_client() -> Non
     # waits longer than that, and the server drops a connection only after the client
     # would have given up, so it never cuts an exchange the client still waits for.
     assert BUSY_TIMEOUT_SECONDS < REPLY_TIMEOUT_SECONDS < CONNECTION_DEADLINE_SECONDS
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_a_socket_served_by_another_user_is_sent_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = server_name()
+    paths.ensure_private_dir(Path(name).parent)
+    # Another account's process at the other end (the folder swapped after the check).
+    monkeypatch.setattr(ipc_protocol, "peer_uid", lambda sock: os.geteuid() + 1)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(name)
+        listening.listen(1)
+
+        with pytest.raises(IpcError) as refused:
+            request("win", {"text": "a private thought"}, timeout=0.5)
+        caller, _ = listening.accept()
+        with caller:
+            caller.settimeout(1)
+            sent = caller.recv(4096)
+
+    assert str(refused.value) == ipc_protocol.NOT_YOUR_SERVER
+    assert sent == b""  # the caller hung up without a word
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
