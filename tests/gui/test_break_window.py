@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from respite.core.break_ideas import BreakIdea
 from respite.core.clock import FakeClock
+from respite.ui import break_window as break_window_module
 from respite.ui.break_window import BreakWindow
 from tests.processes import proc_state, wait_for
 
@@ -30,8 +31,11 @@ class FakePlayer:
         self.played.append(path)
         return self.works
 
-    def reap(self) -> None:
+    def reap(self) -> bool:
         self.reaped += 1
+        return self.reaped < self.playing_until_reap
+
+    playing_until_reap = 1  # reaps until the chime's player has ended
 
 
 @pytest.fixture
@@ -133,3 +137,18 @@ def test_the_chime_plays_through_pw_play_and_leaves_no_zombie(
     assert proc_state(int(pid)) is None
     with pytest.raises(ChildProcessError):
         os.waitpid(int(pid), os.WNOHANG)  # nothing left to collect
+
+
+def test_a_player_still_playing_when_the_window_closes_is_collected_later(
+    qtbot, beeps: list[None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(break_window_module, "REAP_AGAIN_MS", 10)
+    player = FakePlayer()
+    player.playing_until_reap = 3  # still playing at the first two reaps
+    window = break_to_its_end(qtbot, player=player)
+
+    window.finish()
+
+    qtbot.waitUntil(lambda: player.reaped == 3, timeout=2000)
+    qtbot.wait(50)
+    assert player.reaped == 3  # no more asking once it has been collected

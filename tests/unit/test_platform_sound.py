@@ -17,6 +17,8 @@ import pytest
 from respite.platform.children import external_environment
 from respite.platform.sound import (
     LINUX_PLAYERS,
+    PLAYER_TIME_LIMIT,
+    RETRY_FAILED_AFTER,
     CommandPlayer,
     WindowsPlayer,
     sound_player,
@@ -41,6 +43,12 @@ class FakeChild:
     def poll(self) -> int | None:
         self.polls += 1
         return self.returncode
+
+    def kill(self) -> None:
+        self.killed = True
+        self.returncode = -9  # as Popen reports SIGKILL once collected
+
+    killed = False
 
 
 class FakePopen:
@@ -175,6 +183,49 @@ def test_a_player_that_ends_with_an_error_is_passed_over_for_the_next(
     assert player.play(CHIME)  # a player that worked stays chosen
     assert popen.started[-1].args[0] == "/usr/bin/paplay"
     assert told(caplog) == ["no sound: /usr/bin/pw-play ended with exit status 1"]
+
+
+class Seconds:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_player_still_going_after_the_time_limit_is_ended_and_passed_over(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    popen, seconds = FakePopen(), Seconds()
+    player = CommandPlayer(
+        LINUX_PLAYERS, which=found("pw-play", "aplay"), popen=popen, monotonic=seconds
+    )
+    player.play(CHIME)
+    hung = popen.started[0]
+    seconds.now += PLAYER_TIME_LIMIT - 1
+    assert player.reap() and not hung.killed  # a slow chime is left to play
+
+    seconds.now += 2
+    assert player.reap() and hung.killed  # ended; collected at the next look
+    assert not player.reap()
+    assert player.play(CHIME) and popen.started[-1].args[0] == "/usr/bin/aplay"
+    assert told(caplog) == ["no sound: /usr/bin/pw-play was still playing after 10 s"]
+
+
+def test_a_failed_player_is_tried_again_after_a_while() -> None:
+    popen, seconds = FakePopen(), Seconds()
+    player = CommandPlayer(LINUX_PLAYERS, which=found("pw-play"), popen=popen, monotonic=seconds)
+    player.play(CHIME)
+    popen.started[-1].returncode = 1  # its sound server was restarting, say
+    seconds.now += 30 * 60
+    assert not player.play(CHIME)  # half an hour later: still passed over
+
+    seconds.now += RETRY_FAILED_AFTER
+    assert player.play(CHIME)
+    assert len(popen.started) == 2
 
 
 def test_when_every_player_failed_there_is_no_sound_and_one_line_in_the_log(

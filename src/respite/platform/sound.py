@@ -14,17 +14,21 @@ loudness and every player plays it at full volume.
 
 `play()` never waits. A child runs in its own session with no terminal streams; finished
 children are reaped by `reap()` (also at the start of each `play()`), which never waits
-for one still playing. A player that ended with an error (say `pw-play` installed on a
-system that runs PulseAudio) is passed over from then on for the next one on PATH. When
-nothing can play, `play()` returns False and logs why, once per reason; the caller falls
-back to the system beep.
+for one still playing, ends one still going after PLAYER_TIME_LIMIT (a chime lasts about
+a second: that player hangs) and says whether any is left to reap later. A player that
+ended with an error (say `pw-play` installed on a system that runs PulseAudio, or caught
+while its sound server restarts) is passed over for the next one on PATH for
+RETRY_FAILED_AFTER. When nothing can play, `play()` returns False and logs why, once per
+reason; the caller falls back to the system beep.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 LINUX_PLAYERS = ("pw-play", "paplay", "aplay")
 MACOS_PLAYERS = ("afplay",)
 PLAYSOUND_MAX_PATH = 255  # PlaySound's pszSound holds at most 256 characters with the NUL
+PLAYER_TIME_LIMIT = 10.0  # seconds
+RETRY_FAILED_AFTER = 3600.0  # seconds
 
 
 class SoundPlayer(Protocol):
@@ -43,8 +49,9 @@ class SoundPlayer(Protocol):
         """Start playing the file at `path`; True if a player started. Never waits."""
         ...
 
-    def reap(self) -> None:
-        """Collect players that have finished; never waits for one still playing."""
+    def reap(self) -> bool:
+        """Collect players that have finished, never waiting for one still playing; True
+        while some are left to collect later."""
         ...
 
 
@@ -54,6 +61,8 @@ class _Child(Protocol):
     args: Any
 
     def poll(self) -> int | None: ...
+
+    def kill(self) -> None: ...
 
 
 class _Reasons:
@@ -77,12 +86,15 @@ class CommandPlayer:
         *,
         which: Callable[[str], str | None] = shutil.which,
         popen: Callable[..., _Child] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.names = tuple(names)
         self._which = which
         self._popen = popen  # None: subprocess.Popen, imported when a sound plays
-        self._children: list[_Child] = []
-        self._failed: set[str] = set()  # players that ended with an error
+        self._monotonic = monotonic
+        self._children: list[tuple[_Child, float]] = []  # with when each started
+        self._failed: dict[str, float] = {}  # player → when it last ended with an error
+        self._ended: list[_Child] = []  # players this ended, still to be collected
         self._reasons = _Reasons()
 
     def play(self, path: Path) -> bool:
@@ -91,7 +103,15 @@ class CommandPlayer:
         if not programs:
             self._reasons.tell(f"no sound player found ({', '.join(self.names)})")
             return False
-        program = next((p for p in programs if p not in self._failed), None)
+        now = self._monotonic()
+        program = next(
+            (
+                p
+                for p in programs
+                if now - self._failed.get(p, -RETRY_FAILED_AFTER) >= RETRY_FAILED_AFTER
+            ),
+            None,
+        )
         if program is None:
             self._reasons.tell(f"every sound player failed ({', '.join(programs)})")
             return False
@@ -110,19 +130,34 @@ class CommandPlayer:
         except OSError as error:
             self._reasons.tell(f"could not start {program}: {error}")
             return False
-        self._children.append(child)
+        self._children.append((child, now))
         return True
 
-    def reap(self) -> None:
-        playing: list[_Child] = []
-        for child in self._children:
+    def reap(self) -> bool:
+        playing: list[tuple[_Child, float]] = []
+        now = self._monotonic()
+        for child, started in self._children:
             status = child.poll()  # collects a finished child: no zombie left behind
             if status is None:
-                playing.append(child)
+                if now - started > PLAYER_TIME_LIMIT and child not in self._ended:
+                    self._give_up_on(child)
+                playing.append((child, started))  # collected once it has ended
+            elif child in self._ended:
+                self._ended.remove(child)
             elif status != 0:
-                self._failed.add(child.args[0])
+                self._failed[child.args[0]] = now
                 self._reasons.tell(f"{child.args[0]} ended with exit status {status}")
         self._children = playing
+        return bool(playing)
+
+    def _give_up_on(self, child: _Child) -> None:
+        """A player that hangs: ended, and passed over like one that failed."""
+        program = child.args[0]
+        self._reasons.tell(f"{program} was still playing after {PLAYER_TIME_LIMIT:g} s")
+        self._failed[program] = self._monotonic()
+        self._ended.append(child)
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            child.kill()
 
 
 class _Winsound(Protocol):
@@ -162,8 +197,9 @@ class WindowsPlayer:
             return False
         return True
 
-    def reap(self) -> None:
+    def reap(self) -> bool:
         """Nothing to collect: PlaySound plays inside this process."""
+        return False
 
 
 def sound_player(platform: str = sys.platform) -> SoundPlayer:

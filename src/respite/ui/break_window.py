@@ -32,6 +32,7 @@ from respite.qt import emit
 log = logging.getLogger(__name__)
 
 WELCOME_BACK_MS = 4000
+REAP_AGAIN_MS = 5000  # while a chime's player is still to be collected
 
 
 def countdown_text(seconds: float) -> str:
@@ -109,6 +110,10 @@ class BreakWindow(QWidget):
         self._welcome.setSingleShot(True)
         self._welcome.setInterval(WELCOME_BACK_MS)
         self._welcome.timeout.connect(self.finish)
+        self._reaper = QTimer(self)
+        self._reaper.setSingleShot(True)
+        self._reaper.setInterval(REAP_AGAIN_MS)
+        self._reaper.timeout.connect(self._reap_players)
         self._backdrops: list[QWidget] = []
         self._player = player  # None: this platform's player, chosen at the first chime
         self._chime: Path | None = None
@@ -165,8 +170,12 @@ class BreakWindow(QWidget):
             backdrop.close()
         self._backdrops.clear()
         self.hide()
-        if self._player is not None:
-            self._player.reap()  # a chime that has ended (1.2 s); one still playing: next time
+        self._reap_players()
+
+    def _reap_players(self) -> None:
+        """Collect the chime's player once it has ended (1.2 s); ask again while one plays."""
+        if self._player is not None and self._player.reap():
+            self._reaper.start()
 
     def _done_pressed(self) -> None:
         if self.welcoming_back():
