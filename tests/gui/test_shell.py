@@ -367,6 +367,25 @@ def test_an_action_the_log_cannot_take_is_told_not_raised(
     assert runtime.engine.status().phase is not Phase.ON_BREAK  # nothing half-done
 
 
+def test_a_win_asked_for_again_while_its_question_is_open_is_asked_once(
+    desktop: Desktop, runtime: Runtime
+) -> None:
+    asked: list[None] = []
+
+    def ask() -> str:  # the dialog's own event loop runs a notification's "win" button
+        asked.append(None)
+        desktop.handle_choice(break_nudge(), "win")
+        return "Fixed the flaky test"
+
+    desktop.ask_win = ask
+    desktop.handle_intent("win")
+
+    assert asked == [None]
+    assert [data for kind, data in logged(runtime) if kind is EventKind.WIN] == [
+        {"text": "Fixed the flaky test"}
+    ]
+
+
 def test_the_countdown_reaches_zero_and_welcomes_you_back(qtbot, clock) -> None:
     window = BreakWindow(sound=False, clock=clock.now)
     qtbot.addWidget(window)

@@ -85,6 +85,7 @@ class Desktop(QObject):
         super().__init__()
         self.runtime = runtime
         self.ask_win = ask_win
+        self._asking_win = False
         self._rng = rng or random.Random()
         settings = runtime.settings
         self.menu = TrayMenu(settings.snooze.choices_minutes)
@@ -282,9 +283,7 @@ class Desktop(QObject):
             case "overtime":
                 self._perform("overtime", minutes=float(argument))
             case "win":
-                text = self.ask_win()
-                if text is not None:
-                    self._perform("win", text=text)
+                self._log_a_win()
             case "history":
                 self.open_history()
             case "settings":
@@ -297,11 +296,22 @@ class Desktop(QObject):
     def handle_choice(self, nudge: Nudge, key: str) -> None:
         """A button on a notification or popup."""
         if key == "win":
-            text = self.ask_win()
-            if text is not None:
-                self._perform("win", text=text)
+            self._log_a_win()
+        else:
+            self._perform("choice", key=key)
+
+    def _log_a_win(self) -> None:
+        """Ask for a small win and log it. The question's dialog holds back the app's own
+        windows but not a notification's buttons: asked again meanwhile, it stays one."""
+        if self._asking_win:
             return
-        self._perform("choice", key=key)
+        self._asking_win = True
+        try:
+            text = self.ask_win()
+        finally:
+            self._asking_win = False
+        if text is not None:
+            self._perform("win", text=text)
 
     def _dismissed(self, nudge: Nudge) -> None:
         if self.runtime.running:  # a popup may fade after Respite began to stop
