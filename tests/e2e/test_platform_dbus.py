@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import select
+import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -640,6 +642,29 @@ def test_a_bus_that_refuses_the_notifiers_match_rules_leaves_it_unavailable(
 
     with pytest.raises(NotifierUnavailable, match="refused to pass on"):
         FreedesktopNotifier(timeout=0.5)
+
+
+def test_a_send_to_a_bus_that_stopped_reading_fails_in_time_instead_of_hanging(
+    bus: Bus,
+) -> None:
+    conn = _dbus.open_connection(bus.address, lambda: None, timeout=0.3)
+    bus.proc.send_signal(signal.SIGSTOP)  # alive, reading nothing: the socket fills up
+    # Should a send wait without a limit, the bus wakes after 10 s and the test fails.
+    backstop = threading.Timer(10, lambda: bus.proc.send_signal(signal.SIGCONT))
+    backstop.start()
+    big = new_method_call(
+        DBusAddress("/", bus_name="org.example.Nobody"), "Hi", "s", ("x" * 60_000,)
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            for _ in range(1000):  # far more than the kernel holds for a socket
+                conn.send(big)
+        assert time.monotonic() - started < 5
+    finally:
+        backstop.cancel()
+        bus.proc.send_signal(signal.SIGCONT)
+        conn.close()
 
 
 def test_a_server_without_actions(

@@ -99,9 +99,14 @@ def open_connection(
     except ValueError as exc:  # jeepney's AuthenticationError: another user's bus, say
         raise DBusUnavailable(f"{describe_bus(bus)} refused to let Respite in: {exc}") from None
     try:
-        return Connection(sock, timeout, after_call)
+        conn = Connection(sock, timeout, after_call)
     except (OSError, TimeoutError, ValueError, DBusErrorResponse) as exc:
         raise DBusUnavailable(f"{describe_bus(bus)} did not answer: {exc}") from None
+    # jeepney leaves the socket blocking, so a send to a bus that stopped reading would
+    # hold the GUI thread for good; now it fails as TimeoutError (an OSError), which
+    # every caller already handles (reads wait in a selector, with their own limit).
+    sock.settimeout(timeout)
+    return conn
 
 
 def name_has_owner(conn: Connection, name: str, timeout: float = CALL_TIMEOUT) -> bool:
