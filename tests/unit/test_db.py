@@ -22,7 +22,7 @@ from respite.core.history import summarize_day
 from respite.core.schedule import WorkSchedule
 from respite.core.settings import Settings
 from respite.storage import db
-from respite.storage.db import EventLog, StorageError
+from respite.storage.db import EventLog, StorageError, to_ms
 from tests.fakes import Simulation, active_between
 
 LONDON = ZoneInfo("Europe/London")
@@ -258,6 +258,65 @@ def test_unreadable_rows_are_skipped_not_fatal(event_log: EventLog) -> None:
     conn.close()
 
     assert [e.data for e in event_log.events(T0, T0 + minutes(1))] == [{"text": "kept"}]
+
+
+def test_rows_with_a_time_out_of_range_or_not_a_number_are_skipped_not_fatal(
+    event_log: EventLog,
+) -> None:
+    event_log.record(Event(EventKind.WIN, T0, {"text": "kept"}))
+    conn = raw(event_log.path)
+    with conn:
+        for at, offset in ((10**17, 0), ("soon", 0), (to_ms(T0) + 1, "east")):
+            conn.execute(
+                "INSERT INTO events (at, utc_offset, kind, data) VALUES (?, ?, 'win', '{}')",
+                (at, offset),
+            )
+    conn.close()
+
+    events, _ = event_log.recent(T0)
+    assert [e.data for e in events] == [{"text": "kept"}]
+
+
+def test_a_row_the_engine_cant_use_neither_stops_a_restart_nor_leaves_the_log(
+    db_path: Path,
+) -> None:
+    # Readable rows with data the engine can't use, between good ones: the good ones
+    # are restored, the bad ones stay in the log as they were.
+    clock = FakeClock(T0)
+    log, _ = open_log(db_path, zone=lambda: LONDON)
+    with log:
+        Engine(Settings(), clock, log, zone=lambda: LONDON).pause(30)
+        conn = raw(db_path)
+        with conn:
+            for n, kind, data in (
+                (1, "break_started", "{}"),
+                (2, "break_snoozed", '{"kind": "short", "minutes": 1e999}'),
+                (3, "paused", '{"until": "in a bit"}'),
+            ):
+                conn.execute(
+                    "INSERT INTO events (at, utc_offset, kind, data) VALUES (?, 60, ?, ?)",
+                    (to_ms(T0 + minutes(n)), kind, data),
+                )
+        conn.close()
+        stored = log.count_events()
+
+    clock.set(T0 + minutes(5))
+    log, _ = open_log(db_path, zone=lambda: LONDON)
+    with log:
+        events, spans = log.recent(clock.now() - MEMORY)
+        assert len(events) == stored
+        engine = Engine(
+            Settings(), clock, log, zone=lambda: LONDON, past_events=events, past_spans=spans
+        )
+        assert engine.status().paused_until == T0 + minutes(30)
+        assert engine.status().snoozed_until is None
+        clock.set(T0 + minutes(31))
+        engine.reconcile()
+        assert engine.status().paused_until is None
+    assert query(db_path, "SELECT data FROM events WHERE kind = 'paused' ORDER BY at") == [
+        (f'{{"until": "{iso(T0 + minutes(30))}"}}',),
+        ('{"until": "in a bit"}',),
+    ]
 
 
 def test_closed_log_refuses_politely(db_path: Path) -> None:

@@ -5,7 +5,8 @@ the nudges to show. Everything it decides is recorded as an `Event`, and its sta
 only ever changed by applying those events (`EngineState.apply`), so replaying the log
 rebuilds the same state: a restart, a missed timer, a suspend or a clock change can't
 leave it wrong. Time-bound nudges (end of day, reminders) older than `STALE_GRACE` are
-dropped rather than shown late.
+dropped rather than shown late. A logged event whose data can't be used is skipped at a
+restart, not fatal (`Engine._restore`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,15 @@ LASTING: dict[EventKind, timedelta | None] = {
 }
 SHORT = "short"
 LONG = "long"
+# What `EngineState.apply` raises, changing nothing, for an event whose data it can't use.
+UNUSABLE = (KeyError, ValueError, TypeError, OverflowError)
+# The furthest a time in an event's data lies from the event (a laptop can sleep for
+# months; nothing the engine logs reaches further), and the furthest ahead of the clock
+# a restored event can be: more is damage, not a clock that was set wrong.
+DATA_REACH = timedelta(days=366)
+# The longest break or snooze an event can record (a break lasts 2 hours at most, a
+# snooze a day).
+LONGEST_LOGGED = timedelta(days=1)
 
 
 class EventSink(Protocol):
@@ -145,48 +155,64 @@ class EngineState:
             self.spans.append(span)
 
     def apply(self, event: Event) -> None:
+        """Fold one event in. Raises one of `UNUSABLE`, having changed nothing, when its
+        data can't be used (all of it is read before anything is changed)."""
         data, at = event.data, event.at
         match event.kind:
             case EventKind.NUDGE:
                 kind = NudgeKind(data["kind"])
+                sent = None
                 if kind.is_break:
-                    self.break_nudge = BreakNudgeSent(_break_of(kind), int(data["level"]), at)
-                if "key" in data:
-                    self.sent[str(data["key"])] = at
+                    sent = BreakNudgeSent(_break_of(kind), int(data["level"]), at)
+                key = str(data["key"]) if "key" in data else None
+                after_hours = None
                 if kind in (NudgeKind.AFTER_HOURS, NudgeKind.DAY_OFF):
-                    marks = self.after_hours.setdefault(str(data["period"]), [])
-                    marks.append(float(data["active_seconds"]))
+                    after_hours = str(data["period"]), _number(data["active_seconds"])
+                scheduled = None
                 if kind is NudgeKind.REMINDER:
-                    self.reminder_last[str(data["name"])] = from_iso(data["scheduled"])
+                    scheduled = str(data["name"]), _moment(data["scheduled"], at)
+                if sent is not None:
+                    self.break_nudge = sent
+                if key is not None:
+                    self.sent[key] = at
+                if after_hours is not None:
+                    self.after_hours.setdefault(after_hours[0], []).append(after_hours[1])
+                if scheduled is not None:
+                    self.reminder_last[scheduled[0]] = scheduled[1]
             case EventKind.BREAK_STARTED:
-                planned = timedelta(seconds=float(data["planned_seconds"]))
-                self.on_break = BreakInProgress(str(data["kind"]), at, at + planned)
-                self._reset(str(data["kind"]), at)
+                kind_of = str(data["kind"])
+                planned = _length(data["planned_seconds"], timedelta(seconds=1))
+                self.on_break = BreakInProgress(kind_of, at, at + planned)
+                self._reset(kind_of, at)
             case EventKind.BREAK_FINISHED:
+                kind_of = str(data["kind"])
                 self.on_break = None
-                self._reset(str(data["kind"]), at)
+                self._reset(kind_of, at)
             case EventKind.BREAK_SKIPPED | EventKind.BREAK_MISSED:
                 self._reset(str(data["kind"]), at)
             case EventKind.NATURAL_BREAK:
-                self._reset(str(data["kind"]), from_iso(data["end"]))
+                kind_of, end = str(data["kind"]), _moment(data["end"], at)
+                self._reset(kind_of, end)
             case EventKind.BREAK_SNOOZED:
-                self.snoozed_until = at + timedelta(minutes=float(data["minutes"]))
+                self.snoozed_until = at + _length(data["minutes"], timedelta(minutes=1))
                 self.snoozes.append(at)
                 self.break_nudge = None
             case EventKind.DONE_FOR_TODAY:
                 self.done_marks.append(_day_mark(at, data))
                 self.break_nudge = None
             case EventKind.OVERTIME:
-                self.overtime.append(Interval(at, from_iso(data["until"])))
+                self.overtime.append(Interval(at, _moment(data["until"], at)))
             case EventKind.PAUSED:
                 self.pause = _day_mark(at, data)
                 self.break_nudge = None
             case EventKind.RESUMED:
                 self.pause = None
             case EventKind.SLEEP:
-                self.sleeps.append(Interval(from_iso(data["start"]), from_iso(data["end"])))
+                sleep = Interval(_moment(data["start"], at), _moment(data["end"], at))
+                self.sleeps.append(sleep)
             case EventKind.CALENDAR_DAY_OFF:
-                day, word = str(data["day"]), str(data.get("word", ""))
+                day = date.fromisoformat(str(data["day"])).isoformat()
+                word = str(data.get("word", ""))
                 self.calendar_days_off[day] = (at, word) if data.get("off", True) else None
             case _:
                 pass
@@ -258,10 +284,11 @@ class Engine:
         self.settings = settings
         self._schedule = WorkSchedule(settings.work_hours, self._zone())
         self.state = EngineState()
+        now = clock.now()
         for span in sorted(past_spans, key=lambda s: s.start):
             self.state.add_span(span)
         for event in sorted(past_events, key=lambda e: e.at):
-            self.state.apply(event)
+            self._restore(event, now)
         # Until the calendar is read again, the days off it gave stand (a restart on a
         # holiday must not turn it into a workday for a moment).
         self._day_off_reasons = self.logged_days_off()
@@ -276,6 +303,22 @@ class Engine:
         self._holds: dict[str, str] = {}
         self._reminder_due: dict[str, datetime | None] = {}
         self._zone_changed_at: datetime | None = None
+
+    def _restore(self, event: Event, now: datetime) -> None:
+        """Fold a logged event in, or skip it if its data can't be used: one bad row must
+        not stop Respite from starting (the log keeps it; the warning names its kind and
+        time, never its data, which can hold private text)."""
+        try:
+            if event.at > now + DATA_REACH:
+                raise ValueError("dated too far ahead")
+            self.state.apply(event)
+        except UNUSABLE as error:
+            log.warning(
+                "skipping a logged %s event at %s: its data can't be used (%s)",
+                event.kind.value,
+                iso(event.at),
+                type(error).__name__,
+            )
 
     # ----- configuration -------------------------------------------------------------
 
@@ -974,7 +1017,33 @@ def _day_mark(at: datetime, data: Mapping[str, Any]) -> DayMark:
     """The mark a "done for today" or a pause records (see `EventKind`)."""
     day = data.get("work_day")
     work_day = date.fromisoformat(day) if day else None
-    return DayMark(at, from_iso(data["until"]), work_day, "work_day" not in data)
+    if work_day is not None and abs(work_day - at.date()) > timedelta(days=2):
+        raise ValueError("a work day far from the event")  # the schedule would overflow
+    return DayMark(at, _moment(data["until"], at), work_day, "work_day" not in data)
+
+
+def _number(value: Any) -> float:
+    """A finite number from event data (anything `float` reads, as before: "90" too)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def _length(value: Any, unit: timedelta) -> timedelta:
+    """A recorded length, in `unit`s, of a break or snooze."""
+    length = unit * _number(value)
+    if not timedelta(0) <= length <= LONGEST_LOGGED:
+        raise ValueError("a length out of range")
+    return length
+
+
+def _moment(value: Any, at: datetime) -> datetime:
+    """A time in event data, no further than `DATA_REACH` from the event's own."""
+    moment = from_iso(value)
+    if abs(moment - at) > DATA_REACH:
+        raise ValueError("a time far from the event")
+    return moment
 
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:

@@ -544,6 +544,8 @@ def _events_from(rows: list[Any]) -> list[Event]:
             if not isinstance(decoded, dict):
                 raise ValueError("data is not a JSON object")
             events.append(Event(EventKind(kind), from_ms(at), decoded, int(offset)))
-        except ValueError as error:  # JSONDecodeError and unknown kinds included
+        # JSONDecodeError and unknown kinds are ValueErrors; a time out of range is an
+        # OverflowError, a time or offset that isn't a number a TypeError.
+        except (ValueError, TypeError, OverflowError) as error:
             log.warning("skipping unreadable event %s (%s): %s", row_id, kind, error)
     return events
