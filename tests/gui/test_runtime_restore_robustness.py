@@ -1,5 +1,6 @@
 """The runtime starts on a log it can't take at its word: a row whose data the engine
-can't use (the engine's side is in tests/unit/test_engine_restore.py)."""
+can't use, or state dated ahead by a clock that ran fast (the engine's side of both is
+in tests/unit/test_engine_restore.py)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,33 @@ def test_a_row_the_engine_cant_use_doesnt_stop_the_start(
     assert "skipping a logged break_started event" in caplog.text
     assert len(machine.logged(EventKind.APP_STARTED)) == 1
     assert [e.data for e in machine.logged(EventKind.BREAK_STARTED)] == [{}]  # kept
+
+
+def test_a_break_started_with_the_clock_fast_lasts_its_length_after_a_restart(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    machine = Machine(tmp_path, FAST)
+    with machine.running() as runtime:
+        runtime.perform("break", kind="short")
+    machine.clock.set(RIGHT)  # set right at the next boot
+    with machine.running() as runtime:
+        assert runtime.engine.status().break_ends_at == RIGHT + timedelta(minutes=2)
+        for _ in range(5):
+            machine.step(runtime)
+        assert runtime.engine.status().phase is Phase.WORKING
+    with machine.running() as runtime:
+        assert runtime.engine.status().phase is Phase.WORKING
+    assert len(machine.logged(EventKind.BREAK_STARTED)) == 1
+    assert len(machine.logged(EventKind.BREAK_FINISHED)) == 1
+
+
+def test_a_pause_started_with_the_clock_fast_is_reined_in_when_it_is_set_right(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    machine = Machine(tmp_path, FAST)
+    with machine.running() as runtime:
+        runtime.perform("pause", minutes=30)
+        machine.clock.set(RIGHT)  # while running: NTP, say
+        machine.mono += 30
+        runtime.sample()
+        assert runtime.engine.status().paused_until == RIGHT + timedelta(minutes=30)

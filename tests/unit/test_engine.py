@@ -230,6 +230,8 @@ def test_a_simulated_week_leaves_the_exact_log() -> None:
     assert done == ["2026-11-24T09:00:00+00:00", "2026-11-30T09:00:00+00:00"]
     # Every event carries London's offset (zero in November).
     assert {e.utc_offset_minutes for e in sim.sink.events} == {0}
+    # The clock never ran ahead, so no event names state said "in the future" it ended.
+    assert not any("supersedes" in e.data for e in sim.sink.events)
 
 
 def test_replaying_the_log_rebuilds_the_same_state() -> None:

@@ -6,7 +6,8 @@ only ever changed by applying those events (`EngineState.apply`), so replaying t
 rebuilds the same state: a restart, a missed timer, a suspend or a clock change can't
 leave it wrong. Time-bound nudges (end of day, reminders) older than `STALE_GRACE` are
 dropped rather than shown late. A logged event whose data can't be used is skipped at a
-restart, not fatal (`Engine._restore`).
+restart, not fatal (`Engine._restore`); state the log dates after the clock, which ran
+fast and was then set right, counts from now (`Engine._rein_in`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import enum
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -73,6 +74,18 @@ DATA_REACH = timedelta(days=366)
 # The longest break or snooze an event can record (a break lasts 2 hours at most, a
 # snooze a day).
 LONGEST_LOGGED = timedelta(days=1)
+# The events that end a snooze: a break taken, skipped, missed or had naturally, or
+# another snooze (a break nudge that comes again ends it too; see `ahead_ended_by`).
+ENDS_SNOOZE = frozenset(
+    {
+        EventKind.BREAK_STARTED,
+        EventKind.BREAK_FINISHED,
+        EventKind.BREAK_SKIPPED,
+        EventKind.BREAK_MISSED,
+        EventKind.NATURAL_BREAK,
+        EventKind.BREAK_SNOOZED,
+    }
+)
 
 
 class EventSink(Protocol):
@@ -100,6 +113,9 @@ class BreakInProgress:
     kind: str
     started: datetime
     planned_end: datetime
+    # The time the log gives a break said "in the future" (while the clock ran fast),
+    # which then counts from when that was noticed (`Engine._rein_in`); None otherwise.
+    logged_ahead: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +131,7 @@ class DayMark:
     until: datetime
     work_day: date | None
     fixed: bool = False
+    logged_ahead: datetime | None = None  # as in `BreakInProgress`
 
 
 @dataclass(slots=True)
@@ -133,6 +150,8 @@ class EngineState:
     long_reset_at: datetime | None = None
     on_break: BreakInProgress | None = None
     snoozed_until: datetime | None = None
+    snoozed_at: datetime | None = None  # when the snooze in force began
+    snooze_ahead: datetime | None = None  # its logged time, if said "in the future"
     snoozes: list[datetime] = field(default_factory=list)
     pause: DayMark | None = None
     done_marks: list[DayMark] = field(default_factory=list)
@@ -146,6 +165,10 @@ class EngineState:
     # Local day (ISO) the calendar made a day off → (when Respite first saw it, the word
     # that matched), or None when the calendar took it back.
     calendar_days_off: dict[str, tuple[datetime, str] | None] = field(default_factory=dict)
+    # Breaks, pauses and snoozes said "in the future" (kind, logged time to the second)
+    # that an event logged later, but dated earlier, ended: a fold by time meets the end
+    # first, and the start must not then take effect again.
+    superseded: set[tuple[EventKind, datetime]] = field(default_factory=set)
 
     def add_span(self, span: ActiveSpan) -> None:
         if self.spans and span.start <= self.spans[-1].end:
@@ -157,6 +180,21 @@ class EngineState:
     def apply(self, event: Event) -> None:
         """Fold one event in. Raises one of `UNUSABLE`, having changed nothing, when its
         data can't be used (all of it is read before anything is changed)."""
+        ended = _superseded_by(event.data)
+        if (event.kind, _to_second(event.at)) in self.superseded:
+            # Said "in the future" and ended by an event dated before it (see
+            # `superseded`): it happened, but is over.
+            if event.kind is EventKind.BREAK_SNOOZED:
+                self.snoozes.append(event.at)
+            return
+        self._fold(event)
+        for kind, moment in ended:
+            self.superseded.add((kind, moment))
+            snooze = self.snooze_ahead
+            if kind is EventKind.BREAK_SNOOZED and snooze and _to_second(snooze) == moment:
+                self.snooze_ahead = None
+
+    def _fold(self, event: Event) -> None:
         data, at = event.data, event.at
         match event.kind:
             case EventKind.NUDGE:
@@ -194,7 +232,8 @@ class EngineState:
                 kind_of, end = str(data["kind"]), _moment(data["end"], at)
                 self._reset(kind_of, end)
             case EventKind.BREAK_SNOOZED:
-                self.snoozed_until = at + _length(data["minutes"], timedelta(minutes=1))
+                until = at + _length(data["minutes"], timedelta(minutes=1))
+                self.snoozed_until, self.snoozed_at, self.snooze_ahead = until, at, None
                 self.snoozes.append(at)
                 self.break_nudge = None
             case EventKind.DONE_FOR_TODAY:
@@ -217,12 +256,29 @@ class EngineState:
             case _:
                 pass
 
+    def ahead_ended_by(self, kind: EventKind, data: Mapping[str, Any]) -> dict[str, str]:
+        """What an event of `kind` about to be logged ends of the state said "in the
+        future" (`logged_ahead`), for its data to name: {kind: logged time}."""
+        ended: dict[str, str] = {}
+        current = self.on_break.logged_ahead if self.on_break is not None else None
+        if current is not None and kind is EventKind.BREAK_FINISHED:
+            ended[EventKind.BREAK_STARTED.value] = iso(current)
+        pause = self.pause.logged_ahead if self.pause is not None else None
+        if pause is not None and kind in (EventKind.PAUSED, EventKind.RESUMED):
+            ended[EventKind.PAUSED.value] = iso(pause)
+        if self.snooze_ahead is not None:
+            breaks = (NudgeKind.SHORT_BREAK, NudgeKind.LONG_BREAK)
+            again = kind is EventKind.NUDGE and data.get("kind") in breaks
+            if kind in ENDS_SNOOZE or again:
+                ended[EventKind.BREAK_SNOOZED.value] = iso(self.snooze_ahead)
+        return ended
+
     def _reset(self, kind: str, at: datetime) -> None:
         self.short_reset_at = _later(self.short_reset_at, at)
         if kind == LONG:
             self.long_reset_at = _later(self.long_reset_at, at)
         self.break_nudge = None
-        self.snoozed_until = None
+        self.snoozed_until = self.snoozed_at = self.snooze_ahead = None
 
     def prune(self, now: datetime) -> None:
         """Forget what can no longer matter, so memory stays flat over weeks."""
@@ -238,6 +294,7 @@ class EngineState:
         self.calendar_days_off = {
             k: v for k, v in self.calendar_days_off.items() if k >= oldest[:10]
         }
+        self.superseded = {s for s in self.superseded if s[1] >= horizon}
 
     def active_seconds(self, start: datetime | None, end: datetime) -> float:
         total = 0.0
@@ -303,6 +360,8 @@ class Engine:
         self._holds: dict[str, str] = {}
         self._reminder_due: dict[str, datetime | None] = {}
         self._zone_changed_at: datetime | None = None
+        if self._forget_the_future(now):
+            log.info("the log has state dated after %s: the clock was set back", now)
 
     def _restore(self, event: Event, now: datetime) -> None:
         """Fold a logged event in, or skip it if its data can't be used: one bad row must
@@ -382,7 +441,10 @@ class Engine:
         """Log an event (at `at`, by default now) and apply it."""
         moment = self._clock.now() if at is None else at
         offset = self._schedule.local(moment).utcoffset() or timedelta(0)
-        event = Event(kind, moment, data or {}, int(offset.total_seconds() // 60))
+        data = dict(data or {})
+        if ended := self.state.ahead_ended_by(kind, data):
+            data["supersedes"] = ended  # for a restart to know (see `superseded`)
+        event = Event(kind, moment, data, int(offset.total_seconds() // 60))
         self._sink.record(event)
         self.state.apply(event)
         return event
@@ -398,26 +460,99 @@ class Engine:
     def observe(self, idle_seconds: float) -> list[Nudge]:
         """Take an idle sample ("no input for this many seconds") and say what is due."""
         now = self._clock.now()
-        if self._last_observed is not None and now < self._last_observed - CLOCK_TOLERANCE:
-            self._clock_went_back(now)
+        self._notice_clock(now)
         self._catch_up(now)
         self._last_observed = now
         self._record_activity(now, max(0.0, idle_seconds))
         return self._evaluate(now)
 
-    def _clock_went_back(self, now: datetime) -> None:
-        """The wall clock moved backwards: forget activity 'from the future' so new input
-        is counted at once (the log keeps what it has; the past did happen)."""
-        log.info("wall clock moved back to %s", now)
+    def _notice_clock(self, now: datetime) -> None:
+        if self._last_observed is not None and now < self._last_observed - CLOCK_TOLERANCE:
+            log.info("wall clock moved back to %s", now)
+            self._forget_the_future(now)
+            self._last_observed = now
+
+    def _forget_the_future(self, now: datetime) -> bool:
+        """The wall clock is behind what the engine knows (it moved back while running,
+        or before a restart): forget activity 'from the future' so new input is counted
+        at once, and rein in what was said 'in the future' (`_rein_in`). The log keeps
+        what it has; the past did happen. True if anything was ahead."""
+        ahead = any(s.end > now for s in self.state.spans)
         self.state.spans = [
             ActiveSpan(s.start, min(s.end, now)) for s in self.state.spans if s.start <= now
         ]
         if self._last_input is not None and self._last_input > now:
             self._last_input = self.state.spans[-1].end if self.state.spans else None
+        return self._rein_in(now) or ahead
+
+    def _rein_in(self, now: datetime) -> bool:
+        """Take no state said "in the future" (logged while the clock ran fast) at face
+        value: a break, pause or snooze lasts at most its own length from now, counting
+        from now; a break's reset of the count, or a nudge, is now. The moved state keeps
+        the time it was logged at (`logged_ahead`), so whatever ends it names that time
+        and a restart, folding the log by time, doesn't bring it back. True if anything
+        was ahead."""
+        state, changed = self.state, False
+        current = state.on_break
+        if current is not None and current.started > now:
+            length = current.planned_end - current.started
+            logged = current.logged_ahead or current.started
+            state.on_break = BreakInProgress(current.kind, now, now + length, logged)
+            changed = True
+        until, began = state.snoozed_until, state.snoozed_at
+        if until is not None and began is not None and began > now:
+            state.snooze_ahead = state.snooze_ahead or began
+            state.snoozed_at, state.snoozed_until = now, now + (until - began)
+            changed = True
+        if state.pause is not None and state.pause.start > now:
+            state.pause = self._pause_from(state.pause, now)
+            changed = True
+        marks: list[DayMark] = []
+        for mark in state.done_marks:
+            if mark.start <= now:
+                marks.append(mark)
+            elif self._said_today(mark, now):
+                # "Done for today" counts for the day it was said in, from now.
+                marks.append(replace(mark, start=now, logged_ahead=_logged(mark)))
+            # else it speaks of a day still to come: ignored (the log keeps it).
+        changed = changed or marks != state.done_marks
+        state.done_marks = marks
+        for name in ("short_reset_at", "long_reset_at"):
+            reset = getattr(state, name)
+            if reset is not None and reset > now:
+                setattr(state, name, now)
+                changed = True
+        sent = state.break_nudge
+        if sent is not None and sent.at > now:
+            state.break_nudge = BreakNudgeSent(sent.kind, sent.level, now)
+            changed = True
+        return changed
+
+    def _pause_from(self, pause: DayMark, now: datetime) -> DayMark:
+        """A pause said "in the future", counted from `now`."""
+        logged = _logged(pause)
+        if pause.fixed:
+            # A timed pause is asked for as a length (the tray and the CLI ask for
+            # minutes, not a time of day), so it runs that long from now.
+            return DayMark(now, now + (pause.until - pause.start), None, True, logged)
+        if self._said_today(pause, now):
+            # Until tomorrow keeps its meaning: the next shift after the day it was said in.
+            return replace(pause, start=now, logged_ahead=logged)
+        # Said on a day still to come: the user asked for quiet now and expects it until
+        # their tomorrow, not the day after the clock's, so it means what it would now.
+        work_day = self._schedule.workday_at(now)
+        return DayMark(now, self._after_work_day(now, work_day), work_day, False, logged)
+
+    def _said_today(self, mark: DayMark, now: datetime) -> bool:
+        """Whether the day a mark was said in (its work day, else its local date) is
+        today (the work day `now` falls in, or its local date)."""
+        said = mark.work_day or self._schedule.local_date(_logged(mark))
+        return said in (self._schedule.workday_at(now), self._schedule.local_date(now))
 
     def reconcile(self) -> list[Nudge]:
         """Recompute what is due from the clock and the log, without a new sample."""
         now = self._clock.now()
+        self._notice_clock(now)
         self._catch_up(now)
         return self._evaluate(now)
 
@@ -1044,6 +1179,24 @@ def _moment(value: Any, at: datetime) -> datetime:
     if abs(moment - at) > DATA_REACH:
         raise ValueError("a time far from the event")
     return moment
+
+
+def _to_second(moment: datetime) -> datetime:
+    """A moment to the second, as `iso` writes it."""
+    return moment.replace(microsecond=0)
+
+
+def _superseded_by(data: Mapping[str, Any]) -> list[tuple[EventKind, datetime]]:
+    """What an event's data says it ended of the state said "in the future"."""
+    named = data.get("supersedes", {})
+    if not isinstance(named, dict):
+        raise TypeError("supersedes is not an object")
+    return [(EventKind(kind), _to_second(from_iso(at))) for kind, at in named.items()]
+
+
+def _logged(mark: DayMark) -> datetime:
+    """When a mark was logged (`start`, unless it was moved to count from later)."""
+    return mark.logged_ahead or mark.start
 
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:
