@@ -46,7 +46,7 @@ from respite.ipc_protocol import (
     Session,
     failure,
     is_private_dir,
-    peer_uid,
+    known_peer_uid,
     request,
     server_name,
     temp_folder,
@@ -250,11 +250,7 @@ class UnixListener(QObject):
 
     def _welcome(self, client: socket.socket) -> None:
         client.setblocking(False)
-        try:
-            uid: int | None = peer_uid(client)
-        except (OSError, ValueError) as error:
-            log.debug("no peer credentials: %s", error)
-            uid = None
+        uid = known_peer_uid(client)
         if uid != os.geteuid():
             log.warning("refused a command connection from user %s", uid)
             with contextlib.suppress(OSError):

@@ -178,6 +178,15 @@ def peer_uid(sock: socket.socket) -> int:
     return int(uid)
 
 
+def known_peer_uid(sock: socket.socket) -> int | None:
+    """`peer_uid`, or None where the system won't say (which is no one to trust)."""
+    try:
+        return peer_uid(sock)
+    except (OSError, ValueError) as error:
+        log.debug("no peer credentials: %s", error)
+        return None
+
+
 # ----- the server's side of the protocol ------------------------------------------------
 
 
@@ -299,12 +308,7 @@ def _unix_exchange(target: str, payload: bytes, timeout: float) -> bytes | None:
             return None
         # The folder was private when looked at; what answers must be ours all the same
         # (a fallback folder in /tmp could have been swapped since).
-        try:
-            owner: int | None = peer_uid(sock)
-        except (OSError, ValueError) as error:
-            log.debug("no peer credentials: %s", error)
-            owner = None
-        if owner != os.geteuid():
+        if known_peer_uid(sock) != os.geteuid():
             raise IpcError(NOT_YOUR_SERVER)
         deadline = time.monotonic() + timeout
         buffer = b""

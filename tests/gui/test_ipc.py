@@ -712,7 +712,7 @@ def test_another_user_who_reaches_the_socket_is_refused(qtbot: Any, data_dir: Pa
 def test_the_peer_of_a_socket_pair_is_this_user() -> None:
     first, second = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     with first, second:
-        assert ipc.peer_uid(first) == os.geteuid()
+        assert ipc_protocol.peer_uid(first) == os.geteuid()
 
 
 def test_a_struct_xucred_gives_the_peers_user() -> None:

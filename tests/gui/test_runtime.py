@@ -178,6 +178,18 @@ def run_once(tmp_path: Path, at: datetime, *actions: tuple[str, dict[str, Any]])
             harness.step(60)
 
 
+def write_short_breaks(harness: Harness, minutes: int) -> None:
+    """Replace the settings file the way editors save, with short breaks every `minutes`."""
+    replace_atomically(harness.settings_path, f"[breaks.short]\nevery_minutes = {minutes}\n")
+
+
+def edit_short_breaks(qtbot: Any, harness: Harness, minutes: int) -> None:
+    """`write_short_breaks`, then wait until the runtime has applied it."""
+    with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+        write_short_breaks(harness, minutes)
+    assert harness.runtime.settings.breaks.short.every_minutes == minutes
+
+
 @contextmanager
 def running_at(tmp_path: Path, at: datetime) -> Iterator[Harness]:
     """A runtime on the log in `tmp_path`, started at `at`; stopped afterwards."""
@@ -741,9 +753,7 @@ def test_a_bad_settings_file_is_reported_and_not_applied(
         assert harness.settings_path.read_text(encoding="utf-8") == text
         assert sorted(p.name for p in harness.settings_path.parent.iterdir()) == ["settings.toml"]
         # Fixing it is picked up.
-        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
-            replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 15\n")
-        assert harness.runtime.settings.breaks.short.every_minutes == 15
+        edit_short_breaks(qtbot, harness, 15)
     finally:
         harness.runtime.stop()
 
@@ -810,12 +820,18 @@ class DeniedEntry:
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
 
-def test_a_settings_folder_denied_at_start_leaves_defaults_and_is_watched_for_a_fix(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def guarded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Harness, DeniedEntry]:
+    """A runtime (not started) whose settings file sits in a folder the test can close."""
     harness = Harness(tmp_path)
     harness.settings_path.write_text(GOOD, encoding="utf-8")
-    entry = DeniedEntry(harness.settings_path.parent, monkeypatch)
+    return harness, DeniedEntry(harness.settings_path.parent, monkeypatch)
+
+
+def test_a_settings_folder_denied_at_start_leaves_defaults_and_is_watched_for_a_fix(
+    qtbot: Any, guarded: tuple[Harness, DeniedEntry], caplog: pytest.LogCaptureFixture
+) -> None:
+    harness, entry = guarded
     entry.denied = True
     harness.runtime.start()  # was: PermissionError out of start(), from Path.exists()
     try:
@@ -827,33 +843,27 @@ def test_a_settings_folder_denied_at_start_leaves_defaults_and_is_watched_for_a_
         assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
 
         entry.denied = False  # the user fixed the folder: its next change is applied
-        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
-            replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 20\n")
-        assert harness.runtime.settings.breaks.short.every_minutes == 20
+        edit_short_breaks(qtbot, harness, 20)
     finally:
         harness.runtime.stop()
 
 
 def test_a_settings_folder_denied_while_running_keeps_the_settings(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    qtbot: Any, guarded: tuple[Harness, DeniedEntry], caplog: pytest.LogCaptureFixture
 ) -> None:
-    harness = Harness(tmp_path)
-    harness.settings_path.write_text(GOOD, encoding="utf-8")
-    entry = DeniedEntry(harness.settings_path.parent, monkeypatch)
+    harness, entry = guarded
     harness.runtime.start()
     try:
         entry.denied = True
         # The watcher's callback ran into Path.exists(): was an exception in a Qt slot.
-        replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 15\n")
+        write_short_breaks(harness, 15)
         qtbot.waitUntil(lambda: "can't tell whether" in caplog.text)
         harness.step()
         assert harness.runtime.running
         assert harness.runtime.settings.breaks.short.every_minutes == 10
 
         entry.denied = False
-        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
-            replace_atomically(harness.settings_path, "[breaks.short]\nevery_minutes = 20\n")
-        assert harness.runtime.settings.breaks.short.every_minutes == 20
+        edit_short_breaks(qtbot, harness, 20)
     finally:
         harness.runtime.stop()
 
