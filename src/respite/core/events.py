@@ -12,6 +12,8 @@ from typing import Any
 
 
 class EventKind(enum.StrEnum):
+    # Any event may also carry `supersedes` ({kind: ISO UTC time}): a break, pause or
+    # snooze logged while the clock ran fast that this event ended, dated before it.
     # Nudges Respite showed (data: nudge kind, level, and what it was about).
     NUDGE = "nudge"
     # What the user did.
