@@ -48,8 +48,8 @@ def clock() -> FakeClock:
     return FakeClock(at("10:00"))
 
 
-@pytest.fixture
-def wired(qtbot, tmp_path: Path, clock: FakeClock) -> Iterator[tuple[DesktopApp, FakeFullscreen]]:
+def started_runtime(tmp_path: Path, clock: FakeClock) -> Runtime:
+    """A running runtime on a fresh log, always active, in London."""
     runtime = Runtime(
         config_path=tmp_path / "settings.toml",
         database_path=tmp_path / "respite.sqlite3",
@@ -59,6 +59,12 @@ def wired(qtbot, tmp_path: Path, clock: FakeClock) -> Iterator[tuple[DesktopApp,
         zone=lambda: LONDON,
     )
     runtime.start()
+    return runtime
+
+
+@pytest.fixture
+def wired(qtbot, tmp_path: Path, clock: FakeClock) -> Iterator[tuple[DesktopApp, FakeFullscreen]]:
+    runtime = started_runtime(tmp_path, clock)
     probe = FakeFullscreen()
     app = DesktopApp(runtime, Desktop(runtime, tray_wait_ms=0), fullscreen=probe)
     app.desktop.start()
@@ -201,15 +207,7 @@ class LosableNotifier(QObject):
 def test_a_nudge_on_screen_when_notifications_go_away_moves_to_the_popup(
     qtbot, tmp_path: Path, clock: FakeClock
 ) -> None:
-    runtime = Runtime(
-        config_path=tmp_path / "settings.toml",
-        database_path=tmp_path / "respite.sqlite3",
-        clock=clock,
-        idle=AlwaysActive(),
-        monotonic=lambda: clock.now().timestamp(),
-        zone=lambda: LONDON,
-    )
-    runtime.start()
+    runtime = started_runtime(tmp_path, clock)
     notifier = LosableNotifier()
     app = DesktopApp(
         runtime, Desktop(runtime, notifier, tray_wait_ms=0), fullscreen=FakeFullscreen()
