@@ -209,6 +209,7 @@ class Runtime(QObject):
         self._settings = Settings()
         self._last_status_key: tuple[Any, ...] | None = None
         self._settings_bytes: bytes | None = None  # the file as last applied
+        self._unreadable_told: str | None = None  # why the file can't be read, once said
         self._idle_failed = False
         self._running = False
         # Calendars and hooks: built only once one is configured (their modules cost
@@ -291,7 +292,8 @@ class Runtime(QObject):
         loaded = load_settings(self.settings_path, now)
         self._settings = loaded.settings
         self.notices += loaded.notices + [str(problem) for problem in loaded.problems]
-        self._settings_bytes = self._file_bytes()
+        with contextlib.suppress(OSError):  # load_settings has told why it can't be read
+            self._settings_bytes = self._file_bytes()
 
         event_log, notices = EventLog.open(self.database_path, now=now, zone=self.zone)
         for notice in notices:
@@ -447,10 +449,12 @@ class Runtime(QObject):
     # ----- settings ------------------------------------------------------------------
 
     def _file_bytes(self) -> bytes | None:
+        """The settings file's bytes; None when there is none. Raises OSError when it is
+        there but can't be read (no permission, a folder Respite may not enter)."""
         # Kept whole rather than hashed: a few KiB, and hashlib would load OpenSSL (≈3 MiB).
         try:
             return self.settings_path.read_bytes()
-        except OSError:
+        except FileNotFoundError:
             return None
 
     def _watch_settings(self, *, renew: bool = False) -> bool | None:
@@ -520,7 +524,12 @@ class Runtime(QObject):
         if not self._running:
             return False
         self._watch_settings()
-        content = self._file_bytes()
+        try:
+            content = self._file_bytes()
+        except OSError as error:
+            self._reject_unreadable(error)
+            return False
+        self._unreadable_told = None
         if content is None or content == self._settings_bytes:
             if content is None and self._settings_bytes is not None:
                 log.info("%s is gone; keeping the current settings", self.settings_path)
@@ -548,6 +557,21 @@ class Runtime(QObject):
         emit(self.settings_applied, settings)
         self._settle()
         return True
+
+    def _reject_unreadable(self, error: OSError) -> None:
+        """A settings file Respite may not read is not a deleted one: the user changed
+        something (its permissions, its folder's) and hears why nothing was applied —
+        once, not at every change the watcher reports while it stays unreadable."""
+        reason = error.strerror or str(error)
+        if reason == self._unreadable_told:
+            return
+        self._unreadable_told = reason
+        problem = (
+            f"Respite can't read {self.settings_path} ({reason.lower()}), so it keeps the "
+            "settings it has until the file can be read again."
+        )
+        log.warning("%s", problem)
+        emit(self.settings_rejected, [problem])
 
     # ----- actions -------------------------------------------------------------------
 

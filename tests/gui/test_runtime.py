@@ -848,22 +848,65 @@ def test_a_settings_folder_denied_at_start_leaves_defaults_and_is_watched_for_a_
         harness.runtime.stop()
 
 
-def test_a_settings_folder_denied_while_running_keeps_the_settings(
+def test_a_settings_folder_denied_while_running_keeps_the_settings_and_says_why_once(
     qtbot: Any, guarded: tuple[Harness, DeniedEntry], caplog: pytest.LogCaptureFixture
 ) -> None:
     harness, entry = guarded
     harness.runtime.start()
+    rejected: list[list[str]] = []
+    harness.runtime.settings_rejected.connect(rejected.append)
     try:
         entry.denied = True
         # The watcher's callback ran into Path.exists(): was an exception in a Qt slot.
         write_short_breaks(harness, 15)
         qtbot.waitUntil(lambda: "can't tell whether" in caplog.text)
+        qtbot.waitUntil(lambda: bool(rejected))  # was: taken for a deleted file, not told
+        assert rejected == [
+            [
+                f"Respite can't read {harness.settings_path} (permission denied), so it "
+                "keeps the settings it has until the file can be read again."
+            ]
+        ]
+        harness.runtime.reload_settings()  # the watcher's next report: not told again
+        assert len(rejected) == 1
         harness.step()
         assert harness.runtime.running
         assert harness.runtime.settings.breaks.short.every_minutes == 10
 
         entry.denied = False
         edit_short_breaks(qtbot, harness, 20)
+        assert len(rejected) == 1
+    finally:
+        harness.runtime.stop()
+
+
+def test_a_settings_file_made_unreadable_is_not_taken_for_a_deleted_one(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = Harness(tmp_path)
+    harness.settings_path.write_text(GOOD, encoding="utf-8")
+    harness.runtime.start()
+    read_bytes = Path.read_bytes
+    unreadable = {"now": False}
+
+    def guarded_read_bytes(path: Path) -> bytes:  # chmod 000 doesn't stop root
+        if unreadable["now"] and path == harness.settings_path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded_read_bytes)
+    try:
+        unreadable["now"] = True
+        with qtbot.waitSignal(harness.runtime.settings_rejected, timeout=5000) as rejected:
+            write_short_breaks(harness, 15)
+        assert "can't read" in rejected.args[0][0]
+        assert harness.runtime.settings.breaks.short.every_minutes == 10
+
+        # Readable again, unchanged since: the content Respite never read is applied.
+        unreadable["now"] = False
+        with qtbot.waitSignal(harness.runtime.settings_applied, timeout=5000):
+            os.utime(harness.settings_path)  # what chmod back reports to the watcher
+        assert harness.runtime.settings.breaks.short.every_minutes == 15
     finally:
         harness.runtime.stop()
 

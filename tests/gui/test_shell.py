@@ -522,6 +522,63 @@ def test_start_up_notices_wait_for_the_tray_and_never_block(qtbot, runtime) -> N
     shell.close()
 
 
+class Balloons:
+    """The tray icon's messages, recorded instead of shown."""
+
+    def __init__(self, shell: Desktop) -> None:
+        self.shown: list[tuple[str, QSystemTrayIcon.MessageIcon]] = []
+        shell.tray.icon.showMessage = self._show  # type: ignore[method-assign]
+
+    def _show(self, _title: str, text: str, icon: Any = None, *_: Any) -> None:
+        self.shown.append((text, icon))
+
+
+TWO_MISTAKES = '[breaks.short]\nevery_minutes = "often"\n[breaks.long]\nevery_minutes = 0\n'
+
+
+def test_a_settings_file_edited_wrong_by_hand_is_told_in_a_balloon(
+    desktop: Desktop, runtime: Runtime
+) -> None:
+    desktop._tray_found()
+    balloons = Balloons(desktop)
+    runtime.settings_path.write_text('[breaks.short]\nevery_minutes = "often"\n')
+    runtime.reload_settings()  # what the file watcher does
+    [(text, icon)] = balloons.shown  # was: only logged, unless the settings window was open
+    assert icon is QSystemTrayIcon.MessageIcon.Warning
+    assert text.startswith("Your settings file wasn't applied; Respite keeps the settings")
+    assert 'every_minutes = "often"' in text and str(runtime.settings_path) not in text
+
+    runtime.settings_path.write_text(TWO_MISTAKES)
+    runtime.reload_settings()
+    assert "(1 more: `respite config check` lists them all.)" in balloons.shown[-1][0]
+
+
+def test_a_rejected_settings_file_is_left_to_the_open_settings_window(
+    qtbot, desktop: Desktop, runtime: Runtime
+) -> None:
+    desktop._tray_found()
+    balloons = Balloons(desktop)
+    desktop.handle_intent("settings")
+    window = desktop.settings_window
+    assert window is not None and window.isVisible()
+    runtime.settings_path.write_text(TWO_MISTAKES)
+    runtime.reload_settings()
+    assert balloons.shown == []
+    assert "kept the settings it had" in window.banner.text()
+
+
+def test_without_a_tray_a_rejected_settings_file_is_told_in_a_box(
+    desktop: Desktop, runtime
+) -> None:
+    told: list[str] = []
+    desktop.tell = told.append  # type: ignore[method-assign]
+    desktop._no_tray()
+    runtime.settings_path.write_text(TWO_MISTAKES)
+    runtime.reload_settings()
+    [message] = told
+    assert message.startswith("Your settings file wasn't applied")
+
+
 # ----- the settings and history windows live only while open ---------------------------
 
 WINDOWS = ("settings", "history")
@@ -647,6 +704,8 @@ def test_the_runtime_speaks_to_no_closed_window(
         window.close()
         assert deleted(window)
     qt_said = len(qtlog.records)
+    told: list[str] = []
+    desktop.tell = told.append  # type: ignore[method-assign]
     # What the runtime says to open windows: a new status, a changed and a bad file.
     desktop.handle_intent("pause:30")
     emit(runtime.status_changed, runtime.engine.status())
@@ -655,6 +714,7 @@ def test_the_runtime_speaks_to_no_closed_window(
     runtime.settings_path.write_text("[breaks.short]\nevery_minutes = 0\n", encoding="utf-8")
     assert runtime.reload_settings() is False
     assert runtime.settings.breaks.short.every_minutes == 40
+    assert [message.split(";")[0] for message in told] == ["Your settings file wasn't applied"]
     # Nothing raised in a slot (pytest-qt fails the test if one did), nothing said.
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert [r.message for r in qtlog.records[qt_said:]] == []

@@ -123,6 +123,7 @@ class Desktop(QObject):
         runtime.settings_applied.connect(self._settings_applied)
         runtime.show_requested.connect(self.bring_forward)
         runtime.notice_posted.connect(self._background_notice)
+        runtime.settings_rejected.connect(self._settings_rejected)
 
     @property
     def break_window(self) -> BreakWindow:
@@ -200,6 +201,23 @@ class Desktop(QObject):
         """A calendar or hook problem: a tray balloon, never a modal box (it is logged)."""
         if self.tray_available:
             self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Warning)
+
+    def _settings_rejected(self, problems: list[str]) -> None:
+        """The settings file changed but can't be used: whoever edited it hears why,
+        unless the settings window is open and explains it itself."""
+        window = self.settings_window
+        if window is not None and window.isVisible():
+            return
+        prefix = f"{self.runtime.settings_path}: "
+        message = "Your settings file wasn't applied; Respite keeps the settings it had."
+        if problems:
+            message += " " + problems[0].removeprefix(prefix)
+        if len(problems) > 1:
+            message += f" ({len(problems) - 1} more: `respite config check` lists them all.)"
+        if self.tray_available:
+            self.tray.icon.showMessage("Respite", message, QSystemTrayIcon.MessageIcon.Warning)
+        else:
+            self.tell(message)
 
     def tell(self, message: str) -> None:
         """A one-off message for the user, where they will see it."""
