@@ -27,6 +27,7 @@ from respite.core.events import ActiveSpan, Event, EventKind, iso
 from respite.core.history_format import week_csv, week_json
 from respite.qt import emit
 from respite.runtime import Runtime
+from respite.storage.db import StorageError
 from respite.ui.history_window import TITLE, HistoryWindow
 from respite.ui.shell import Desktop
 from tests.gui.test_shell import deleted, open_window
@@ -481,6 +482,23 @@ def test_a_refused_win_says_why(window: HistoryWindow, qtbot) -> None:
     window.add_win()
     assert window.feedback.text() == "Respite is shutting down."
     assert wins(window) == []
+
+
+def test_a_win_the_log_cannot_keep_says_so_and_stays_typed(
+    window: HistoryWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = "Respite could not write its log: the disk is full. Free some space."
+
+    def record(*_args: Any, **_kwargs: Any) -> None:
+        raise StorageError(full)
+
+    monkeypatch.setattr(window.runtime.event_log, "record", record)
+    window.win_edit.setText("Finished the report")
+
+    window.add_win()  # raised out of here before, reaching sys.excepthook
+
+    assert window.feedback.text() == full
+    assert window.win_edit.text() == "Finished the report"  # to try again later
 
 
 def test_status_changes_refresh_only_a_week_with_today(

@@ -311,7 +311,7 @@ class HistoryWindow(QWidget):
             return
         try:
             self.runtime.perform("win", text=text)
-        except ValueError as error:  # ActionError: too long, shutting down, …
+        except (ValueError, StorageError) as error:  # too long, shutting down, disk full…
             self._say(str(error))
             return
         self.win_edit.clear()
