@@ -292,8 +292,26 @@ def test_break_window_buttons_end_the_break(
     assert not desktop.break_window.isVisible()
 
 
+@pytest.mark.parametrize("strict", [False, True], ids=["window", "strict"])
+def test_closing_the_break_window_during_the_countdown_ends_the_break_as_escape_does(
+    desktop: Desktop, runtime: Runtime, clock: FakeClock, strict: bool
+) -> None:
+    desktop.break_window.strict = strict
+    desktop.menu.actions_by_key()["start_break"].trigger()
+    window = desktop.break_window
+    clock.advance(30)
+    window.close()  # the title bar's close button, or Alt+F4
+    # Was: hidden, the break running on with nothing on screen to end it.
+    assert logged(runtime)[-1] == (
+        EventKind.BREAK_FINISHED,
+        {"kind": "short", "seconds": 30, "completed": False},
+    )
+    assert not window.isVisible() and not window._tick.isActive() and not window._backdrops
+    assert runtime.engine.status().phase is not Phase.ON_BREAK
+
+
 @pytest.mark.parametrize("engine_first", [True, False], ids=["engine-first", "window-first"])
-@pytest.mark.parametrize("answer", ["close", "escape"])
+@pytest.mark.parametrize("answer", ["close", "escape", "title-bar"])
 def test_close_or_escape_after_a_break_only_closes_the_window(
     desktop: Desktop,
     runtime: Runtime,
@@ -315,8 +333,10 @@ def test_close_or_escape_after_a_break_only_closes_the_window(
     if answer == "close":
         assert window.done_button.text() == "Close"
         window.done_button.click()
-    else:
+    elif answer == "escape":
         QTest.keyClick(window, Qt.Key.Key_Escape)
+    else:
+        window.close()
     runtime.sample()
 
     assert not window.isVisible() and told == []

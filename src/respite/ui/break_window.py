@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -190,6 +190,15 @@ class BreakWindow(QWidget):
             self.finish()
         else:
             emit(self.skip_clicked)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed from the title bar (Alt+F4) during the countdown: a skip, as Escape is.
+        Only hiding would leave the break running with no window to end it, and a strict
+        break's other screens covered."""
+        if self.seconds_left() > 0 and not self.welcoming_back():
+            emit(self.skip_clicked)
+        self.finish()
+        super().closeEvent(event)
 
     def _cover_screens(self) -> None:
         primary = QGuiApplication.primaryScreen()
