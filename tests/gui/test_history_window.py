@@ -527,6 +527,27 @@ def test_status_changes_refresh_only_a_week_with_today(
     assert window.load_count == before  # nor does a closed window
 
 
+def test_left_open_over_sunday_midnight_it_moves_on_to_the_new_week(
+    window: HistoryWindow, seeded: Runtime, clock: FakeClock, qtbot
+) -> None:
+    clock.set(datetime(2026, 6, 14, 23, 50, tzinfo=LONDON))  # Sunday night
+    window.this_week()
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.chart.rows[6].accessibleName() == "Sun 14 Jun, today"
+
+    clock.set(datetime(2026, 6, 15, 0, 10, tzinfo=LONDON))
+    emit(seeded.status_changed, seeded.engine.status())
+
+    assert window.week_start == date(2026, 6, 15)
+    assert window.chart.title.text() == "Week 2026-W25 (Mon 15 Jun – Sun 21 Jun)"
+    assert window.chart.rows[0].accessibleName() == "Mon 15 Jun, today"
+    assert not window.next_button.isEnabled() and not window.this_week_button.isEnabled()
+    window.previous_button.click()
+    assert window.chart.rows[6].accessibleName() == "Sun 14 Jun"
+    assert window.next_button.isEnabled() and window.this_week_button.isEnabled()
+
+
 # ----- sharing -------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ week back / forward, Alt+Home comes back to this week, and Escape or Ctrl+W clos
 window. The numbers come from `history_data.load_week` (range queries of just the weeks
 shown) and their wording from `core.history_format`, the same code `respite history`
 prints with. While the window is open and shows today, every `status_changed` of the
-runtime reloads it.
+runtime reloads it (moving on to the new week when a week ends while it is open).
 
 File dialogs go through `choose_path` (injectable, so tests never block on a dialog).
 """
@@ -290,14 +290,23 @@ class HistoryWindow(QWidget):
             self.wins_list.addItem(f"{day_label(won_on)}: {text}")
         self.wins_list.setVisible(bool(view.week.wins))
         self.no_wins.setVisible(not view.week.wins)
+        self._enable_navigation()
+
+    def _enable_navigation(self) -> None:
         this_week = self.this_week_start()
         self.next_button.setEnabled(self.week_start < this_week)
         self.this_week_button.setEnabled(self.week_start != this_week)
 
     def _status_changed(self, _status: Any) -> None:
-        """Cheap: reload only while open and showing the week that holds today."""
-        if self.isVisible() and self.week_start <= self.today() < self.week_start + _WEEK:
-            self.load()
+        """Cheap: reload only while open and showing the week that held today at the last
+        load. Left open over midnight into a new week, it moves on to that week."""
+        if not self.isVisible():
+            return
+        last_today = self.view.today if self.view is not None else self.today()
+        if self.week_start <= last_today < self.week_start + _WEEK:
+            self.this_week()
+        else:
+            self._enable_navigation()
 
     def _settings_applied(self, _settings: Any) -> None:
         if self.isVisible():
