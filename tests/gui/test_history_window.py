@@ -454,6 +454,24 @@ def test_escape_ctrl_w_and_ctrl_f4_close_the_window(
     assert deleted(window)
 
 
+def test_escape_in_a_half_typed_win_keeps_it_and_a_second_escape_closes(
+    window: HistoryWindow, qtbot
+) -> None:
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.win_edit.setFocus()
+    qtbot.keyClicks(window.win_edit, "Answered every ")
+
+    qtbot.keyClick(window.win_edit, Qt.Key.Key_Escape)
+
+    assert shiboken6.isValid(window) and window.isVisible()
+    assert window.win_edit.text() == "Answered every " and not window.win_edit.hasFocus()
+    assert window.feedback.text() == "Your win isn't added yet. Escape again closes the window."
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert deleted(window)
+
+
 # ----- wins, refreshing ----------------------------------------------------------------
 
 

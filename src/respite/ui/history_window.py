@@ -4,10 +4,11 @@ Non-modal, and it lives only while open: closing it deletes it, so its widgets a
 X image give their memory back, and the next one starts on this week. The week starts
 on the locale's first day (`QLocale().firstDayOfWeek()`); Alt+Left / Alt+Right step a
 week back / forward, Alt+Home comes back to this week, and Escape or Ctrl+W closes the
-window. The numbers come from `history_data.load_week` (range queries of just the weeks
-shown) and their wording from `core.history_format`, the same code `respite history`
-prints with. While the window is open and shows today, every `status_changed` of the
-runtime reloads it (moving on to the new week when a week ends while it is open).
+window (Escape in a half-typed small win first leaves the field, keeping the text). The
+numbers come from `history_data.load_week` (range queries of just the weeks shown) and
+their wording from `core.history_format`, the same code `respite history` prints with.
+While the window is open and shows today, every `status_changed` of the runtime reloads
+it (moving on to the new week when a week ends while it is open).
 
 File dialogs go through `choose_path` (injectable, so tests never block on a dialog).
 """
@@ -207,8 +208,8 @@ class HistoryWindow(QWidget):
         # Every key of the platform's Close (Ctrl+W, Ctrl+F4 …): QKeySequence(Close)
         # would hold only the first.
         close = QShortcut(QKeySequence.StandardKey.Close, self)
-        close.setKeys([*close.keys(), QKeySequence("Escape")])
         close.activated.connect(self.close)
+        QShortcut(QKeySequence("Escape"), self).activated.connect(self._escape)
 
         layout = QVBoxLayout(self)
         layout.addLayout(nav)
@@ -326,6 +327,14 @@ class HistoryWindow(QWidget):
         self.win_edit.clear()
         self._say(messages.win_thanks(" ".join(text.split())))
         self.this_week()  # the win is today's: show it
+
+    def _escape(self) -> None:
+        """Close, unless a win is half typed: then leave the field first, keeping it."""
+        if self.win_edit.hasFocus() and self.win_edit.text().strip():
+            self.win_edit.clearFocus()
+            self._say("Your win isn't added yet. Escape again closes the window.")
+        else:
+            self.close()
 
     def export(self, fmt: str) -> None:
         view = self.view
