@@ -936,6 +936,27 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return build_parser().parse_args(list(argv))
 
 
+def _never_fail_on_text(stream: TextIO | None) -> None:
+    """Let any text (a win's emoji) be written to `stream` whatever the locale says: a
+    file or pipe gets UTF-8, a terminal shows what it can't draw as "?". Otherwise an
+    export to a cp1252 stdout would stop halfway with a traceback."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if stream is None or reconfigure is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        if stream.isatty():
+            reconfigure(errors="replace")
+        else:
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
+def _discard_output() -> None:
+    """Point stdout at the null device, so the interpreter's last flush at exit can't
+    fail again on output that can't be written."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The `respite` command. Returns the exit status."""
     out = sys.stdout
@@ -947,8 +968,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config_path(args.config)
         if args.command is None:
             return _run_app(args, config, out)
+        _never_fail_on_text(out)
         with _logging(args.verbose):
-            return _COMMANDS[args.command](args, config, out)
+            code = _COMMANDS[args.command](args, config, out)
+        if out is not None:
+            out.flush()  # a full disk is told here, not lost at exit
+        return code
     except UsageError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
@@ -959,6 +984,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `respite export | head`: the reader went away; that's fine.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_output()
         return EXIT_OK
+    except OSError as error:
+        # Writing the output failed (a full disk): what was written is incomplete.
+        print(f"respite: could not write the output ({error.strerror or error}).", file=sys.stderr)
+        _discard_output()
+        return EXIT_FAILED

@@ -378,6 +378,62 @@ def test_export_of_an_empty_log(capsys: pytest.CaptureFixture[str]) -> None:
     assert not paths.database_path().exists()
 
 
+class _Cp1252Stdout(io.TextIOWrapper):
+    """stdout as on Windows with a redirect: cp1252, which has no emoji."""
+
+    def __init__(self, *, terminal: bool = False) -> None:
+        super().__init__(io.BytesIO(), encoding="cp1252")
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+    def written(self) -> bytes:
+        self.flush()
+        assert isinstance(self.buffer, io.BytesIO)
+        return self.buffer.getvalue()
+
+
+@pytest.mark.parametrize("argv", [["export"], ["export", "--format", "json"], ["history"]])
+def test_a_win_with_an_emoji_never_cuts_the_output_short(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    seed([event(EventKind.WIN, at("10:00"), text="shipped it 🎉"), event(EventKind.RESUMED, NOW)])
+    to_a_file = _Cp1252Stdout()
+    monkeypatch.setattr("sys.stdout", to_a_file)
+
+    assert cli.main(argv) == 0
+
+    assert capsys.readouterr().err == ""
+    text = to_a_file.written().decode("utf-8")  # a file gets UTF-8 whatever the locale
+    assert "shipped it 🎉" in text
+    assert "resumed" in text or argv == ["history"]  # the event after the win is there
+
+
+def test_a_terminal_that_cant_show_an_emoji_shows_a_question_mark(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed([event(EventKind.WIN, at("10:00"), text="shipped it 🎉")])
+    terminal = _Cp1252Stdout(terminal=True)
+    monkeypatch.setattr("sys.stdout", terminal)
+
+    assert cli.main(["export"]) == 0
+
+    assert "shipped it ?" in terminal.written().decode("cp1252")
+
+
+def test_a_full_disk_under_the_output_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_morning()
+    monkeypatch.setattr("sys.stdout", _FullDisk())
+
+    assert cli.main(["export", "--format", "json"]) == 1
+
+    err = capsys.readouterr().err
+    assert err == "respite: could not write the output (No space left on device).\n"
+
+
 # ----- history -------------------------------------------------------------------------
 
 
