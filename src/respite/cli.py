@@ -613,21 +613,24 @@ def _cmd_export(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
 
 
 def _cmd_config(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
-    from respite.storage.settings_store import check_settings_file
+    from respite.storage.settings_store import read_settings
 
     path = paths.settings_path(config)
     if args.what == "path":
         print(path, file=out)
         return EXIT_OK
-    if not path.exists():
+    # Read, not tested with exists(): that raises in a folder Respite may not read.
+    settings, problems = read_settings(path)
+    if settings is None and not problems:
         print(f"There is no settings file at {path}; Respite uses its defaults.", file=out)
         return EXIT_OK
-    problems = check_settings_file(path)
     if not problems:
         print(f"{path} looks good.", file=out)
         return EXIT_OK
     for problem in problems:
         print(problem, file=out)
+    if settings is None:  # not usable at all: the line above says what Respite does
+        return EXIT_FAILED
     count = len(problems)
     noun = "problem" if count == 1 else "problems"
     print(f"{count} {noun} found; Respite uses the default for each key named above.", file=out)

@@ -301,6 +301,31 @@ def test_config_check(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+def test_config_check_in_a_settings_folder_it_may_not_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = paths.settings_path().parent
+    real_exists, real_read_bytes = Path.exists, Path.read_bytes
+
+    def refused(real: Any) -> Any:
+        # Root ignores chmod 000 on the folder: refuse as the kernel would for a user.
+        def call(self: Path, *args: Any, **kwargs: Any) -> Any:
+            if self.parent == folder:
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real(self, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(Path, "exists", refused(real_exists))
+    monkeypatch.setattr(Path, "read_bytes", refused(real_read_bytes))
+
+    code, out, err = run(capsys, "config", "check")
+
+    assert (code, err) == (1, "")
+    [line] = out.splitlines()
+    assert line.startswith(f"Could not read {paths.settings_path()}: permission denied.")
+
+
 def test_config_check_leaves_a_broken_file_where_it_is(capsys: pytest.CaptureFixture[str]) -> None:
     path = paths.settings_path()
     path.write_text("[breaks\n", encoding="utf-8")
