@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -582,6 +583,30 @@ def test_an_unreadable_existing_file_is_not_overwritten(
 
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(SettingsWriteError, match="not saved"):
+        save_settings(settings_file, Settings(why="new"))
+    monkeypatch.undo()
+    assert settings_file.read_text() == "# precious\n"
+
+
+def test_a_folder_that_may_not_be_entered_is_a_write_error_with_advice(
+    settings_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_file.write_text("# precious\n")
+    real_stat, real_lstat, real_read_bytes = os.stat, os.lstat, Path.read_bytes
+
+    def refused(real: Any) -> Any:
+        # Root ignores chmod 000 on the folder: refuse as the kernel would for a user.
+        def call(where: Any, *args: Any, **kwargs: Any) -> Any:
+            if Path(where).parent == folder:
+                raise PermissionError(errno.EACCES, "Permission denied", str(where))
+            return real(where, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "stat", refused(real_stat))
+    monkeypatch.setattr(os, "lstat", refused(real_lstat))
+    monkeypatch.setattr(Path, "read_bytes", refused(real_read_bytes))
+    with pytest.raises(SettingsWriteError, match=r"permission denied.*chmod.*not saved"):
         save_settings(settings_file, Settings(why="new"))
     monkeypatch.undo()
     assert settings_file.read_text() == "# precious\n"

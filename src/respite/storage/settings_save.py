@@ -54,7 +54,9 @@ def save_settings(path: Path, settings: Settings, *, now: datetime | None = None
             "refusing to save invalid settings: "
             + "; ".join(f"{p.key} must be {p.allowed}" for p in problems)
         )
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    # os.path.islink, unlike Path.is_symlink, doesn't raise in a folder that may not be
+    # entered: the read below then says what is wrong, in a SettingsWriteError.
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
     text, not_toml = _new_text(target, settings, wanted)
     _check_meaning(target, text, settings)
     if not_toml:
