@@ -399,6 +399,68 @@ def test_night_shift_late_until_the_next_shift() -> None:
     assert summary.ended_on_time is False
 
 
+# A late shift before an office day: Tuesday 22:00-02:00, Wednesday 09:00-17:30.
+LATE_THEN_OFFICE = Settings(
+    work_hours=week_hours(tue=hours("22:00-02:00"), wed=hours("09:00-17:30"))
+)
+LATE_SHIFT_SPANS = [span(TUE, "22:00", "00:01", end_day=WED), span(WED, "00:03", "01:30")]
+
+
+def _late_shift(*events: Event) -> list[DaySummary]:
+    return summarize_days(
+        TUE,
+        WED,
+        schedule_for(LATE_THEN_OFFICE),
+        LATE_THEN_OFFICE,
+        sorted(events, key=lambda e: e.at),
+        LATE_SHIFT_SPANS,
+        AFTER_WEEK,
+    )
+
+
+def test_a_break_asked_for_before_midnight_and_taken_after_counts_as_taken() -> None:
+    asked = nudge(at(TUE, "23:58"))
+    taken = ev(EventKind.BREAK_STARTED, at(WED, "00:01"), kind="short", planned_seconds=120)
+
+    tuesday, wednesday = _late_shift(asked, taken)
+
+    assert (tuesday.breaks_due, tuesday.breaks_due_taken) == (1, 1)
+    assert (wednesday.breaks_due, wednesday.breaks_due_taken) == (0, 0)
+    assert wednesday.breaks_taken == 1  # drawn where it happened
+
+
+def test_the_first_outcome_after_midnight_belongs_to_the_break_asked_before_it() -> None:
+    # Skipped after midnight (Tuesday's, not counted twice); the next break, asked for
+    # and taken, is Wednesday's own.
+    tuesday, wednesday = _late_shift(
+        nudge(at(TUE, "23:58")),
+        ev(EventKind.BREAK_SKIPPED, at(WED, "00:01"), kind="short"),
+        nudge(at(WED, "01:00")),
+        ev(EventKind.BREAK_STARTED, at(WED, "01:01"), kind="short", planned_seconds=120),
+    )
+
+    assert (tuesday.breaks_due, tuesday.breaks_due_taken) == (1, 0)
+    assert (wednesday.breaks_due, wednesday.breaks_due_taken) == (1, 1)
+
+
+def test_a_night_shift_spilling_past_midnight_is_not_the_next_days_verdict() -> None:
+    tuesday, wednesday = _late_shift()
+
+    assert tuesday.ended_on_time is True
+    # Wednesday's only activity was Tuesday's shift: nothing to judge it by.
+    assert wednesday.has_activity and wednesday.ended_on_time is None
+    early = summarize_days(
+        WED,
+        WED,
+        schedule_for(LATE_THEN_OFFICE),
+        LATE_THEN_OFFICE,
+        [],
+        [*LATE_SHIFT_SPANS, span(WED, "10:00", "11:00")],
+        AFTER_WEEK,
+    )
+    assert early[0].ended_on_time is True
+
+
 # ----- longest stretch ---------------------------------------------------------------
 
 

@@ -132,7 +132,7 @@ def test_windows_text() -> None:
 
 def test_verdicts() -> None:
     days = week().days
-    assert [verdict_text(day) for day in days] == ["yes", "no", "no", "yes", "", "", ""]
+    assert [verdict_text(day) for day in days] == ["yes", "no", "no", "", "", "", ""]
 
 
 # ----- respite history ---------------------------------------------------------------
@@ -146,14 +146,14 @@ def test_week_table() -> None:
         "Mon 23 Nov  7 h 45 min  58 min                   1/1     yes\n"
         "Tue 24 Nov  7 h 45 min  8 h 15 min  30 min       0/1     no\n"
         "Wed 25 Nov  7 h 45 min  3 h 55 min  1 h                  no\n"
-        "Thu 26 Nov  7 h 45 min  30 min      30 min               yes\n"
+        "Thu 26 Nov  7 h 45 min  30 min      30 min\n"
         "Fri 27 Nov  7 h 45 min\n"
         "Sat 28 Nov  off\n"
         "Sun 29 Nov  off\n"
         "\n"
         "Worked 13 h 38 min of 38 h 45 min planned.\n"
         "Breaks: took 1 of 2 due (50%).\n"
-        "Ended on time on 2 of 4 days.\n"
+        "Ended on time on 1 of 3 days.\n"
         "After hours: 2 h.\n"
         "Win (Mon 23 Nov): shipped it\n"
         'Win (Mon 23 Nov): a, b and "c"\n'
@@ -197,7 +197,7 @@ def test_day_record_json_and_csv() -> None:
     rows = list(csv.DictReader(io.StringIO(week_csv(summary, LONDON))))
     assert list(rows[0]) == list(monday)
     assert rows[0]["wins"] == 'shipped it | a, b and "c"'
-    assert [row["ended_on_time"] for row in rows] == ["yes", "no", "no", "yes", "", "", ""]
+    assert [row["ended_on_time"] for row in rows] == ["yes", "no", "no", "", "", "", ""]
     assert rows[4]["first_activity"] == "" and rows[4]["worked_minutes"] == "0"
 
 
@@ -221,7 +221,7 @@ def test_summary_fields() -> None:
         ("after_hours", "After hours", "2 h"),
         ("breaks", "Breaks", "took 1 of 2 due (50%)"),
         ("longest_stretch", "Longest stretch", "4 h 45 min without a break"),
-        ("on_time", "Ended on time", "2 of 4 days"),
+        ("on_time", "Ended on time", "1 of 3 days"),
         ("streak_on_time", "On-time streak", "a fresh start"),
         ("streak_breaks", "Breaks-kept streak", "1 workday"),
         (
@@ -273,7 +273,7 @@ def test_summary_markdown() -> None:
         "- After hours: 2 h\n"
         "- Breaks: took 1 of 2 due (50%)\n"
         "- Longest stretch: 4 h 45 min without a break\n"
-        "- Ended on time: 2 of 4 days\n"
+        "- Ended on time: 1 of 3 days\n"
         "- On-time streak: a fresh start\n"
         "- Breaks-kept streak: 1 workday\n"
         "\n"
@@ -319,8 +319,9 @@ def test_day_descriptions() -> None:
         f"Wed 25 Nov. {office} Active 3 h 55 min: 2 h 55 min in work hours, 1 h outside. "
         "First activity 09:00, last 24:00. Breaks: 1 natural (10:00). "
         "Longest stretch 1 h 55 min. Ended late.",
+        # Wednesday's night is not Thursday's work: no verdict.
         f"Thu 26 Nov. {office} Active 30 min, all outside work hours. First activity 00:00, "
-        "last 00:30. No breaks. Longest stretch 30 min. Ended on time.",
+        "last 00:30. No breaks. Longest stretch 30 min.",
         f"Fri 27 Nov. {office} No activity.",
         "Sat 28 Nov. Day off. No activity.",
         "Sun 29 Nov. Day off. No activity.",

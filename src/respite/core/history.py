@@ -90,12 +90,15 @@ class DaySummary:
     breaks_missed: int
     # Breaks Respite asked for: a first (level-0) break nudge, or one the snooze limit
     # stopped it from asking. A break shown again after a snooze, pause or "done" is
-    # still the same break and counts once.
+    # still the same break and counts once, on the day it was asked for (a break asked
+    # for before midnight and taken after it counts as taken).
     breaks_due: int
     breaks_due_taken: int  # of those, taken or taken naturally
     longest_stretch_seconds: float
-    # Workday with activity: no activity from the shift end + grace until the next
-    # 04:00 or shift start. None on a day off, an idle day, or before the grace ends.
+    # Workday with activity from its shift's start on: no activity from the shift end +
+    # grace until the next 04:00 or shift start. None on a day off, an idle day (the
+    # night before's shift spilling past midnight is not the day's), or before the
+    # grace ends.
     ended_on_time: bool | None
     after_hours_nudges: int  # after-hours / day-off nudges for this day's evening
     overtime_minutes: float
@@ -285,11 +288,16 @@ def _moment(value: Any, default: datetime) -> datetime:
 
 @dataclass(slots=True)
 class _BreakTally:
-    """Pairs each due break with what became of it, walking a day's events in order."""
+    """Pairs each due break with what became of it, walking a day's events in order.
+
+    A break asked for late in the evening may be taken after midnight: it is the day
+    it was asked on that counts it, so a day starts `carried` (its first outcome is the
+    day before's) and follows its own pending break into the next day's events."""
 
     due: int = 0
     due_taken: int = 0
     pending: bool = False
+    carried: bool = False  # the pending break was asked for the day before
 
     def asked(self) -> None:
         if not self.pending:  # a re-shown nudge is the break already pending
@@ -297,9 +305,9 @@ class _BreakTally:
             self.pending = True
 
     def resolved(self, *, taken: bool) -> None:
-        if self.pending and taken:
+        if self.pending and taken and not self.carried:
             self.due_taken += 1
-        self.pending = False
+        self.pending = self.carried = False
 
     def feed(self, event: Event) -> None:
         data = event.data
@@ -356,13 +364,15 @@ def _ended_on_time(
     schedule: WorkSchedule,
     settings: Settings,
     active: Sequence[_Range],
-    active_today: bool,
+    day_end: datetime,
     now: datetime,
 ) -> bool | None:
     shift = schedule.shift_on(day)
     if shift is None:
         return None
-    if not active_today and not _clip(active, shift.start, shift.end):
+    # Judged on the day's own work: from its shift's start, not the small hours of the
+    # night before (a night shift's end, or an early check before the day began).
+    if not _clip(active, shift.start, max(shift.end, day_end)):
         return None
     after = shift.end + timedelta(minutes=settings.boundaries.on_time_grace_minutes)
     if now < after:
@@ -383,8 +393,11 @@ def summarize_day(
     now: datetime,
 ) -> DaySummary:
     """Summarize local day `day`. `events` and `spans` may hold more than the day (they
-    are filtered); to judge the evening they should reach `history_range`'s end."""
+    are filtered); to judge the evening they should reach `history_range`'s end, and
+    to know whether a break asked for the evening before is still pending they should
+    hold that day's events too."""
     day_start = schedule.at_local(day)
+    day_before = schedule.at_local(day - _DAY)
     day_end = schedule.at_local(day + _DAY)
     active = _union((span.start, span.end) for span in spans)
     today = _clip(active, day_start, day_end)
@@ -394,19 +407,26 @@ def summarize_day(
     in_hours = _overlap(today, working)
 
     day_key = day.isoformat()
-    tally = _BreakTally()
+    events = sorted(events, key=lambda e: e.at)
+    yesterday = _BreakTally()
+    for event in events:
+        if day_before <= event.at < day_start:
+            yesterday.feed(event)
+    tally = _BreakTally(pending=yesterday.pending, carried=yesterday.pending)
     counts: dict[EventKind, int] = defaultdict(int)
     breaks: list[datetime] = []
     marks: list[tuple[datetime, BreakMark]] = []
     wins: list[str] = []
     overtime = 0.0
     after_hours_nudges = 0
-    for event in sorted(events, key=lambda e: e.at):
+    for event in events:
         data = event.data
         if event.kind is EventKind.NUDGE and data.get("kind") in _AFTER_HOURS_NUDGES:
             evening = data.get("evening") or schedule.evening_key(event.at).isoformat()
             if evening == day_key:
                 after_hours_nudges += 1
+        if event.at >= day_end and tally.pending and not tally.carried:
+            tally.feed(event)  # what became of a break asked for before midnight
         if not day_start <= event.at < day_end:
             continue
         counts[event.kind] += 1
@@ -441,7 +461,7 @@ def summarize_day(
         breaks_due=tally.due,
         breaks_due_taken=tally.due_taken,
         longest_stretch_seconds=_seconds(_longest_stretch(today, breaks, join_below)),
-        ended_on_time=_ended_on_time(day, schedule, settings, active, bool(today), now),
+        ended_on_time=_ended_on_time(day, schedule, settings, active, day_end, now),
         after_hours_nudges=after_hours_nudges,
         overtime_minutes=overtime,
         wins=tuple(wins),
@@ -480,15 +500,16 @@ def summarize_days(
     summaries: list[DaySummary] = []
     day = first
     while day <= last:
-        # The day itself, and the evening and night after it.
-        nearby = [day + offset * _DAY for offset in range(3)]
+        # The day before (a break still pending at midnight), the day itself, and the
+        # evening and night after it.
+        nearby = [day + offset * _DAY for offset in range(-1, 3)]
         summaries.append(
             summarize_day(
                 day,
                 schedule,
                 settings,
-                [e for d in nearby[:2] for e in day_events.get(d, ())],
-                [s for d in nearby for s in day_spans.get(d, ())],
+                [e for d in nearby[:3] for e in day_events.get(d, ())],
+                [s for d in nearby[1:] for s in day_spans.get(d, ())],
                 now,
             )
         )
