@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from respite import paths
+from respite.core.errors import UNEXPECTED, UserFacingError
 
 __all__ = [
     "MAX_REQUEST_BYTES",
@@ -67,7 +68,8 @@ CONNECTION_DEADLINE_SECONDS = 30.0
 MAX_REPLY_BYTES = 16 * 1024 * 1024
 
 # What a handler gets: the command name and its arguments; it returns a JSON-able result
-# or raises CommandError / ValueError with a sentence for the user.
+# or raises a UserFacingError (CommandError, ActionError) with a sentence for the user;
+# anything else it raises is a bug, answered with UNEXPECTED.
 Handler = Callable[[str, dict[str, Any]], Any]
 
 
@@ -75,7 +77,7 @@ class IpcError(Exception):
     """The socket can't be used; the message is one sentence for the user."""
 
 
-class CommandError(ValueError):
+class CommandError(UserFacingError):
     """A request the running app refuses; the message goes back to the client as is."""
 
 
@@ -198,7 +200,6 @@ def failure(error: str) -> bytes:
     return encode({"ok": False, "error": error})
 
 
-UNEXPECTED = "Respite ran into an unexpected problem; the details are in its log."
 NOT_YOUR_SERVER = (
     "Something not running as you is listening where Respite takes commands, so Respite "
     "sent it nothing. Restarting the computer clears it; if it comes back, tell whoever "
@@ -223,7 +224,7 @@ def answer(handler: Handler, line: bytes) -> bytes:
         return failure('The request\'s "args" must be a JSON object.')
     try:
         result = handler(command, args)
-    except ValueError as error:  # CommandError, ActionError and friends
+    except UserFacingError as error:  # CommandError, ActionError and friends
         log.debug("command %r refused: %s", command, error)
         return failure(str(error) or "That command could not be carried out.")
     except Exception:

@@ -44,6 +44,7 @@ from respite.core import calendar as calendar_logic
 from respite.core import engine as engine_module
 from respite.core.clock import Clock, SystemClock
 from respite.core.engine import OBSERVE_EVERY, ActionError, Engine, Status
+from respite.core.errors import UserFacingError
 from respite.core.events import Event, EventKind, from_iso, iso
 from respite.core.nudges import Nudge
 from respite.core.schedule import resolve_zone
@@ -146,7 +147,7 @@ class _TeeSink:
         self._log.record_span(span)
 
 
-class _CommandError(ValueError):
+class _CommandError(UserFacingError):
     """A request with missing or wrong arguments (the message is for the user)."""
 
 
@@ -587,8 +588,9 @@ class Runtime(QObject):
     def perform(self, action: str, /, **args: Any) -> dict[str, Any]:
         """Carry out one command (from the CLI over IPC, or from the UI).
 
-        Returns a JSON-ready dict that always holds the new "status". Raises a ValueError
-        (ActionError or a command error) whose message is one sentence for the user.
+        Returns a JSON-ready dict that always holds the new "status". Raises a
+        UserFacingError (ActionError or a command error) whose message is one sentence
+        for the user.
         """
         if not self._running:
             raise ActionError("Respite is shutting down.")
@@ -655,7 +657,7 @@ class Runtime(QObject):
                 try:
                     engine.perform(key, text)
                 except ValueError as error:  # float() of a bad argument in the key
-                    if isinstance(error, ActionError):
+                    if isinstance(error, UserFacingError):
                         raise
                     raise _CommandError(f"Unknown choice {key!r}.") from error
             case "flush":

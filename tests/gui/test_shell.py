@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from respite.core.clock import FakeClock
 from respite.core.engine import Phase
+from respite.core.errors import UNEXPECTED
 from respite.core.events import EventKind
 from respite.core.nudges import Choice, Nudge, NudgeKind
 from respite.platform.memory import MemoryGiver
@@ -385,6 +386,25 @@ def test_an_action_the_log_cannot_take_is_told_not_raised(
 
     assert told == [FULL_DISK]
     assert runtime.engine.status().phase is not Phase.ON_BREAK  # nothing half-done
+
+
+def test_a_bug_behind_an_action_is_told_as_an_unexpected_problem_and_logged_in_full(
+    desktop: Desktop,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(desktop, "tell", told.append)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        int("x")  # a ValueError whose text means nothing to the user
+
+    monkeypatch.setattr(runtime.engine, "start_break", broken)
+    desktop.menu.actions_by_key()["start_break"].trigger()
+
+    assert told == [UNEXPECTED]  # was: "invalid literal for int() with base 10: 'x'"
+    assert "Traceback" in caplog.text and "invalid literal" in caplog.text
 
 
 def test_a_win_asked_for_again_while_its_question_is_open_is_asked_once(

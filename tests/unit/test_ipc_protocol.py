@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from respite import ipc_protocol, paths
+from respite.core.engine import ActionError
 from respite.ipc_protocol import (
     CONNECTION_DEADLINE_SECONDS,
     MAX_REQUEST_BYTES,
@@ -55,6 +56,37 @@ def test_a_result_json_cannot_hold_is_an_unexpected_problem_not_its_raw_text(
 
     assert reply == {"ok": False, "error": ipc_protocol.UNEXPECTED}
     assert "command 'x' gave a result that can't be sent" in caplog.text
+
+
+def refuse(error: Exception) -> ipc_protocol.Handler:
+    def handler(command: str, args: dict[str, Any]) -> Any:
+        raise error
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ipc_protocol.CommandError("A small win needs some text."),
+        ActionError("You're not on a break right now."),
+    ],
+    ids=["command", "action"],
+)
+def test_a_refusal_is_answered_with_its_own_sentence(refusal: Exception) -> None:
+    reply = json.loads(ipc_protocol.answer(refuse(refusal), b'{"command": "x"}\n'))
+
+    assert reply == {"ok": False, "error": str(refusal)}
+
+
+def test_a_value_error_from_a_bug_is_an_unexpected_problem_not_its_raw_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bug = ValueError("invalid literal for int() with base 10: 'x'")
+    reply = json.loads(ipc_protocol.answer(refuse(bug), b'{"command": "x"}\n'))
+
+    assert reply == {"ok": False, "error": ipc_protocol.UNEXPECTED}  # was: the raw text
+    assert "command 'x' failed" in caplog.text and "invalid literal" in caplog.text
 
 
 def test_a_request_is_answered_once_its_line_is_complete() -> None:

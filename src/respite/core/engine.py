@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from respite.core import messages
 from respite.core.calendar import CalEvent, heads_up_meetings, last_meeting_on
 from respite.core.clock import Clock
+from respite.core.errors import UserFacingError
 from respite.core.events import ActiveSpan, Event, EventKind, from_iso, iso
 from respite.core.nudges import Choice, Nudge, NudgeKind
 from respite.core.schedule import SEARCH_DAYS, Interval, WorkSchedule, resolve_zone
@@ -96,7 +97,7 @@ class EventSink(Protocol):
         ...
 
 
-class ActionError(ValueError):
+class ActionError(UserFacingError):
     """An action that does not fit the moment (one clear, user-facing sentence)."""
 
 

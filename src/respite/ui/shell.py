@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from respite.core.break_ideas import load_ideas, pick_idea
-from respite.core.engine import ActionError, Phase, Status
+from respite.core.engine import Phase, Status
+from respite.core.errors import UNEXPECTED, UserFacingError
 from respite.core.nudges import Nudge
 from respite.core.settings import BreakWindowStyle
 from respite.core.status_text import status_line
@@ -343,8 +344,11 @@ class Desktop(QObject):
         way (the moment, a full disk, a locked database) is told in one sentence."""
         try:
             self.runtime.perform(action, **args)
-        except (ActionError, ValueError, StorageError) as error:
+        except (UserFacingError, StorageError) as error:
             self.tell(str(error))
+        except Exception:  # a bug: its own text would mean nothing to the user
+            log.exception("%s failed", action)
+            self.tell(UNEXPECTED)
 
     def open_settings(self) -> None:
         """Bring the open settings window forward, or build one."""
