@@ -455,6 +455,21 @@ def test_editing_a_hook_changes_only_its_lines(
     assert runtime.settings.hooks[0].on == ("end_of_day", "done_for_today")
 
 
+def test_a_hook_timeout_typed_out_of_range_stays_and_is_explained(
+    qtbot: Any, window: SettingsWindow
+) -> None:
+    dialog = open_edit(qtbot, window.hooks, 0)
+    dialog.timeout.setFocus()
+    dialog.timeout.selectAll()
+    qtbot.keyClicks(dialog.timeout, "500")
+    click(qtbot, dialog.ok_button)
+    assert dialog.isVisible()
+    assert dialog.timeout.text() == "500 s"
+    assert dialog.errors["timeout_seconds"].text() == (
+        "Use a whole number of seconds from 1 to 120"
+    )
+
+
 def test_a_hook_with_a_private_webhook_address(
     qtbot: Any,
     tmp_path: Path,

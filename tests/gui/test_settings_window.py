@@ -498,6 +498,86 @@ def test_escape_is_cancel(qtbot, window: SettingsWindow, runtime: Runtime) -> No
     assert runtime.settings.snooze.daily_limit == 6
 
 
+@pytest.mark.parametrize(
+    ("key", "typed", "says"),
+    [
+        ("breaks.short.every_minutes", "500", "a whole number of minutes from 1 to 480"),
+        ("breaks.idle_after_seconds", "5", "a whole number of seconds from 10 to 1800"),
+        ("breaks.short.duration_minutes", "0", "a number of minutes from 0.25 to 120"),
+    ],
+)
+def test_a_number_typed_out_of_range_stays_and_is_explained(
+    qtbot, window: SettingsWindow, runtime: Runtime, key: str, typed: str, says: str
+) -> None:
+    window.tabs.setCurrentIndex(1)
+    box = window.field(key)
+    assert isinstance(box, QAbstractSpinBox)
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, typed)
+    assert box.text().split()[0] == typed
+    assert says in window.problem_text(key)
+    assert not window.ok_button.isEnabled() and not window.apply_button.isEnabled()
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter: OK, which is off
+    assert window.isVisible()
+    assert box.text().split()[0] == typed
+    assert not runtime.settings_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "start", "key_pressed", "after"),
+    [
+        ("breaks.short.every_minutes", 480, Qt.Key.Key_Up, 480),
+        # Out of range, as typed: a step goes to the nearest allowed value.
+        ("breaks.short.every_minutes", 500, Qt.Key.Key_Down, 480),
+        ("breaks.idle_after_seconds", 5, Qt.Key.Key_Up, 10),
+        ("breaks.idle_after_seconds", 10, Qt.Key.Key_PageDown, 10),
+        ("breaks.short.duration_minutes", 119.5, Qt.Key.Key_PageUp, 120),
+    ],
+)
+def test_the_arrows_step_only_within_the_limits(
+    qtbot, window: SettingsWindow, key: str, start: float, key_pressed: Qt.Key, after: float
+) -> None:
+    box = window.field(key)
+    assert isinstance(box, QSpinBox | MinutesSpin)
+    box.setValue(start)
+    qtbot.keyClick(box, key_pressed)
+    assert box.value() == after
+
+
+def test_counts_say_one_time_and_two_times(window: SettingsWindow) -> None:
+    shown = {
+        ("breaks.renudge_max", 0): "Never",
+        ("breaks.renudge_max", 1): "1 time",
+        ("breaks.renudge_max", 2): "2 times",
+        ("after_hours.max_nudges", 0): "None",
+        ("after_hours.max_nudges", 1): "1 check-in a night",
+        ("after_hours.max_nudges", 3): "3 check-ins a night",
+    }
+    for (key, value), text in shown.items():
+        set_value(window, key, value)
+        assert window.field(key).text() == text
+
+
+def test_a_value_with_more_decimals_than_shown_is_kept(
+    qtbot, runtime: Runtime, make_window: Callable[[], SettingsWindow]
+) -> None:
+    write_externally(runtime, "[breaks.short]\nduration_minutes = 0.333  # 20 seconds\n")
+    window = make_window()
+    assert window.field("breaks.short.duration_minutes").text() == "0.33 min"
+    assert not window.is_dirty() and not window.apply_button.isEnabled()
+    # Not an edit: a change on disk is loaded quietly.
+    write_externally(runtime, "[breaks.short]\nduration_minutes = 0.333\nevery_minutes = 40\n")
+    assert window.banner.isHidden()
+    assert window.field("breaks.short.every_minutes").value() == 40
+    set_value(window, "snooze.daily_limit", 4)
+    click(qtbot, window.apply_button)
+    assert on_disk(runtime).breaks.short.duration_minutes == 0.333
+    set_value(window, "breaks.short.duration_minutes", 0.5)
+    click(qtbot, window.apply_button)
+    assert on_disk(runtime).breaks.short.duration_minutes == 0.5
+
+
 def test_a_hand_written_file_keeps_its_comments(
     qtbot, window: SettingsWindow, runtime: Runtime
 ) -> None:

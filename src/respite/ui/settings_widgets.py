@@ -14,6 +14,7 @@ from datetime import time
 from PySide6.QtCore import QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QDoubleSpinBox,
     QFrame,
@@ -129,6 +130,49 @@ def with_error(field: QWidget, error: ErrorLabel, *, below: bool = False) -> QWi
 # --------------------------------------------------------------------------- numbers
 
 
+class _StepsWithinLimits:
+    """For a number field whose range is looser than its setting's limits, so that a
+    number typed out of bounds stays on screen for validation to explain (Qt would
+    quietly change it into another): the arrows, Page keys and wheel still step only
+    within the limits, and from a number outside them to the nearest one inside."""
+
+    limits: tuple[float, float]
+
+    def set_limits(self, low: float, high: float) -> None:
+        self.limits = (low, high)
+        # As many digits as the highest allowed: the field keeps its width.
+        self.setRange(min(0, low), 10 ** len(str(int(high))) - 1)
+
+    def stepBy(self, steps: int) -> None:  # Qt override
+        low, high = self.limits
+        self.setValue(min(max(self.value() + steps * self.singleStep(), low), high))
+        self.selectAll()
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:  # Qt override
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.isReadOnly():
+            return flags
+        low, high = self.limits
+        if self.value() < high:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.value() > low:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+
+class WholeSpin(_StepsWithinLimits, QSpinBox):
+    """A whole number whose unit agrees with it: "1 time", "2 times"."""
+
+    def __init__(self, suffix: str, singular: str) -> None:
+        super().__init__()
+        self._suffixes = (singular or suffix, suffix)
+        self.valueChanged.connect(self._agree)
+        self._agree(self.value())
+
+    def _agree(self, value: int) -> None:
+        self.setSuffix(self._suffixes[0] if value == 1 else self._suffixes[1])
+
+
 def int_field(
     name: str,
     tooltip: str,
@@ -136,13 +180,14 @@ def int_field(
     high: float,
     *,
     suffix: str = "",
+    singular: str = "",
     zero_text: str = "",
     step: int = 1,
-) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(int(low), int(high))
+) -> WholeSpin:
+    """`singular` is the suffix after 1, where it differs from `suffix`."""
+    box = WholeSpin(suffix, singular)
+    box.set_limits(int(low), int(high))
     box.setSingleStep(step)
-    box.setSuffix(suffix)
     if zero_text and low == 0:
         box.setSpecialValueText(zero_text)
     box.setAccessibleName(name)
@@ -151,8 +196,16 @@ def int_field(
     return box
 
 
-class MinutesSpin(QDoubleSpinBox):
-    """A number of minutes that shows "2 min" and "2.5 min" rather than "2.00 min"."""
+class MinutesSpin(_StepsWithinLimits, QDoubleSpinBox):
+    """A number of minutes that shows "2 min" and "2.5 min" rather than "2.00 min".
+
+    A value loaded with more decimals than it shows (0.333 from a hand-written file)
+    is kept as it is until the user changes the field, so showing it rounded neither
+    counts as an edit nor rewrites the file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._loaded = (self.value(), self.value())  # as loaded, as shown
 
     def textFromValue(self, value: float) -> str:  # Qt override
         locale = self.locale()
@@ -162,12 +215,20 @@ class MinutesSpin(QDoubleSpinBox):
             text = text.rstrip("0").rstrip(point)
         return text
 
+    def set_minutes(self, minutes: float) -> None:
+        self.setValue(minutes)
+        self._loaded = (float(minutes), self.value())
+
+    def minutes(self) -> float:
+        loaded, shown = self._loaded
+        return loaded if self.value() == shown else self.value()
+
 
 def minutes_field(name: str, tooltip: str, low: float, high: float) -> MinutesSpin:
     box = MinutesSpin()
     box.setLocale(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     box.setDecimals(2)
-    box.setRange(low, high)
+    box.set_limits(low, high)
     box.setSingleStep(0.5)
     box.setSuffix(" min")
     box.setAccessibleName(name)

@@ -493,10 +493,19 @@ class SettingsWindow(QDialog):
         tooltip: str,
         *,
         suffix: str = " min",
+        singular: str = "",
         zero_text: str = "",
     ) -> QSpinBox:
         limit = LIMITS[key]
-        box = int_field(label, tooltip, limit.low, limit.high, suffix=suffix, zero_text=zero_text)
+        box = int_field(
+            label,
+            tooltip,
+            limit.low,
+            limit.high,
+            suffix=suffix,
+            singular=singular,
+            zero_text=zero_text,
+        )
         self._row(form, key, label, box)
         return box
 
@@ -668,6 +677,7 @@ class SettingsWindow(QDialog):
             "Ask again at most:",
             "How many times an unanswered break nudge comes back.",
             suffix=" times",
+            singular=" time",
             zero_text="Never",
         )
         self._check(
@@ -775,7 +785,8 @@ class SettingsWindow(QDialog):
             "after_hours.max_nudges",
             "At most:",
             "Check-ins per evening (until 04:00) or per day off.",
-            suffix=" a night",
+            suffix=" check-ins a night",
+            singular=" check-in a night",
             zero_text="None",
         )
         layout.addWidget(end)
@@ -943,7 +954,9 @@ class SettingsWindow(QDialog):
     def _set_value(widget: QWidget, value: Any) -> None:
         if isinstance(widget, QCheckBox):
             widget.setChecked(bool(value))
-        elif isinstance(widget, QSpinBox | MinutesSpin):
+        elif isinstance(widget, MinutesSpin):
+            widget.set_minutes(value)
+        elif isinstance(widget, QSpinBox):
             widget.setValue(value)
         elif isinstance(widget, QComboBox):
             widget.setCurrentIndex(max(0, widget.findData(value)))
@@ -957,7 +970,7 @@ class SettingsWindow(QDialog):
         if isinstance(widget, QSpinBox):
             return widget.value()
         if isinstance(widget, MinutesSpin):
-            value = widget.value()
+            value = widget.minutes()
             return int(value) if value.is_integer() else value
         if isinstance(widget, QComboBox):
             return widget.currentData()
