@@ -198,6 +198,9 @@ def _duration(text: str, what: str) -> timedelta:
 
 
 _WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})")
+# A week's history reads the week before and a few days after, in local time: the years
+# at the calendar's two ends have no room for that.
+_HISTORY_YEARS = range(2, 9999)
 
 
 def _week_start(text: str) -> date:
@@ -205,11 +208,17 @@ def _week_start(text: str) -> date:
     try:
         if match is None:
             raise ValueError(text)
-        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        start = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError as error:
         raise UsageError(
             f"respite history: '{text}' is not an ISO week; use YYYY-Www such as 2026-W48."
         ) from error
+    if start.isocalendar().year not in _HISTORY_YEARS:
+        raise UsageError(
+            f"respite history: '{text}' is too near the edge of the calendar; "
+            "choose a week from 0002-W01 to 9998-W52."
+        )
+    return start
 
 
 def _date(text: str, option: str) -> date:
@@ -578,6 +587,25 @@ def _event_time(event: Event) -> str:
     return event.at.astimezone(offset).isoformat(timespec="seconds")
 
 
+# The ends of time, as far as an export is concerned: every event lies between them.
+_FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
+_LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
+
+
+def _start_of_day(
+    day: date | None, schedule: WorkSchedule, *, otherwise: datetime, days_later: int = 0
+) -> datetime:
+    """Where the day `days_later` after `day` begins in the user's zone; `otherwise` (an
+    end of time) with no day, or when that beginning lies past the calendar's ends (the
+    day after 9999-12-31; 0001-01-01 in a zone east of UTC)."""
+    if day is None:
+        return otherwise
+    try:
+        return schedule.at_local(day + timedelta(days=days_later))
+    except OverflowError:
+        return otherwise
+
+
 def _cmd_export(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
     first = _date(args.start, "--from") if args.start is not None else None
     last = _date(args.end, "--to") if args.end is not None else None
@@ -587,12 +615,8 @@ def _cmd_export(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
         )
     local = _local(config)
     schedule = WorkSchedule(local.settings.work_hours, local.zone)
-    lo = schedule.at_local(first) if first is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    hi = (
-        schedule.at_local(last + timedelta(days=1))
-        if last is not None
-        else datetime(9999, 1, 1, tzinfo=UTC)
-    )
+    lo = _start_of_day(first, schedule, otherwise=_FIRST_MOMENT)
+    hi = _start_of_day(last, schedule, days_later=1, otherwise=_LAST_MOMENT)
     _flush_running_app()
     with _open_log() as event_log:
         events = event_log.events(lo, hi)

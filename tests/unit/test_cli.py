@@ -229,6 +229,8 @@ def test_actions_need_the_running_app(capsys: pytest.CaptureFixture[str], argv: 
         (["status", "--yaml"], "respite: unrecognized arguments: --yaml"),
         (["history", "--week", "2026-W60"], "respite history: '2026-W60' is not an ISO week"),
         (["history", "--week", "last"], "respite history: 'last' is not an ISO week"),
+        (["history", "--week", "9999-W52"], "respite history: '9999-W52' is too near the edge"),
+        (["history", "--week", "0001-W01"], "respite history: '0001-W01' is too near the edge"),
         (["history", "--format", "xml"], "respite history: 'xml' is not one of table, json, csv"),
         (["export", "--from", "yesterday"], "respite export: --from 'yesterday' is not a date"),
         (["export", "--to", "2026-13-01"], "respite export: --to '2026-13-01' is not a date"),
@@ -395,6 +397,20 @@ def test_export_range_is_whole_local_days(capsys: pytest.CaptureFixture[str]) ->
     assert [e["details"]["text"] for e in json.loads(out)] == ["monday"]
     code, out, _ = run(capsys, "export", "--format", "json", "--to", "2026-11-21")
     assert [e["details"]["text"] for e in json.loads(out)] == ["saturday"]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles"])
+def test_export_from_and_to_the_ends_of_the_calendar_is_everything(
+    capsys: pytest.CaptureFixture[str], zone: str
+) -> None:
+    paths.settings_path().write_text(f'timezone = "{zone}"\n', encoding="utf-8")
+    a_morning()
+    _, everything, _ = run(capsys, "export")
+
+    code, out, err = run(capsys, "export", "--from", "0001-01-01", "--to", "9999-12-31")
+
+    assert (code, out, err) == (0, everything, "")
+    assert out.count("\n") == 7
 
 
 def test_export_of_an_empty_log(capsys: pytest.CaptureFixture[str]) -> None:
