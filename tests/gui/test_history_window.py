@@ -326,6 +326,23 @@ def test_calendar_days_off_and_meetings_outside_hours_show(
     assert "- After hours: 2 h 40 min\n- After-hours meetings: 2 (last week: 1)\n" in copied
 
 
+def test_this_week_is_compared_with_last_week_by_the_same_time(
+    uk_locale: None, seeded: Runtime, make_window: Callable[[Runtime], HistoryWindow]
+) -> None:
+    # Monday noon after two hours' work. All of last week had 2 h 40 min after hours;
+    # by Monday noon it had none, and 2 h 55 min of work.
+    monday = date(2026, 6, 8)
+    seed(seeded, [], [(at(monday, "09:00"), at(monday, "11:00"))])
+    window = make_window(seeded)
+
+    said = "Much like this time last week. Steady is good."
+    assert summary(window)["comparison"] == said
+    window.copy_summary()
+    assert QGuiApplication.clipboard().text().endswith(f"\n{said}\n")
+    show_seeded_week(window)  # a past week is set against the whole week before it
+    assert summary(window)["comparison"] == SEEDED_SUMMARY["comparison"]
+
+
 def test_an_empty_week_shows_zeros_and_no_verdicts(window: HistoryWindow) -> None:
     window.show_week(date(2026, 5, 4))
 

@@ -27,6 +27,7 @@ from respite.core.history import (
     summarize_day,
     summarize_days,
     summarize_week,
+    summarize_week_as_of,
 )
 from respite.core.schedule import WorkSchedule
 from respite.core.settings import Settings, TimeWindow, WorkHours
@@ -37,6 +38,7 @@ OFFICE = Settings()  # Mon-Fri 09:00-12:30 and 13:15-17:30; grace 15 min; joins 
 OFFICE_DAY = (3.5 + 4.25) * 3600  # 27 900 s planned per weekday
 H = 3600
 M = 60
+DAY = timedelta(days=1)
 
 
 def at(day: date, hhmm: str, zone: ZoneInfo = LONDON) -> datetime:
@@ -258,6 +260,35 @@ def test_seeded_week_compared_with_a_busier_one() -> None:
     assert week.comparison is not None
     assert week.comparison.after_hours_minutes_delta == -40
     assert week.comparison.text == "40 fewer after-hours minutes than last week — lovely."
+
+
+def test_a_week_in_progress_is_compared_with_last_week_by_the_same_time() -> None:
+    # The Monday after the seeded week, at noon: two hours of work so far.
+    monday = date(2026, 6, 8)
+    spans = [*SEEDED_SPANS, span(monday, "09:00", "11:00")]
+    schedule = schedule_for(OFFICE)
+
+    last_week = summarize_week_as_of(
+        MON, schedule, OFFICE, SEEDED_EVENTS, spans, AFTER_WEEK - 7 * DAY
+    )
+    week = summarize_week(
+        monday, schedule, OFFICE, SEEDED_EVENTS, spans, AFTER_WEEK, previous=last_week
+    )
+
+    # Last Monday by noon: 08:50-10:00, 10:01-10:30, 10:33-12:00, 10 min before hours.
+    assert last_week.as_of == at(MON, "12:00")
+    assert (last_week.worked_seconds, last_week.after_hours_minutes) == (186 * M, 10)
+    assert (last_week.breaks_due, last_week.breaks_due_taken) == (2, 1)
+    assert last_week.days_with_verdict == 0  # Monday's grace ends at 17:45
+    assert week.comparison is not None and week.comparison.so_far
+    assert week.comparison.text == (
+        "10 fewer after-hours minutes than by this time last week — lovely."
+    )
+    whole = summarize_week(
+        monday, schedule, OFFICE, SEEDED_EVENTS, spans, AFTER_WEEK, previous=seeded_week()
+    )
+    assert whole.comparison is not None and not whole.comparison.so_far
+    assert whole.comparison.text == "200 fewer after-hours minutes than last week — lovely."
 
 
 def test_seeded_week_streaks() -> None:
@@ -618,6 +649,10 @@ def _week(
     )
 
 
+def _so_far(week: WeekSummary) -> WeekSummary:
+    return dataclasses.replace(week, as_of=datetime(2026, 6, 3, 12, 0, tzinfo=UTC))
+
+
 @pytest.mark.parametrize(
     ("current", "previous", "text"),
     [
@@ -645,6 +680,27 @@ def _week(
         ),
         (_week(after=62), _week(after=60), "Much like last week. Steady is good."),
         (_week(worked=0, after=0), _week(), "A quiet week. Rest is part of the work, too."),
+        # A week in progress, against last week as it stood at the same time.
+        (
+            _week(worked=0, after=0),
+            _so_far(_week()),
+            "A quiet week so far. Rest is part of the work, too.",
+        ),
+        (
+            _week(on_time=4),
+            _so_far(_week(on_time=3)),
+            "You ended on time on more days than by this time last week — nice going.",
+        ),
+        (
+            _week(after=90),
+            _so_far(_week(after=60)),
+            "A busier week so far than the last. Be kind to yourself this week.",
+        ),
+        (
+            _week(after=62),
+            _so_far(_week(after=60)),
+            "Much like this time last week. Steady is good.",
+        ),
     ],
 )
 def test_comparison_text(current: WeekSummary, previous: WeekSummary, text: str) -> None:
@@ -653,8 +709,9 @@ def test_comparison_text(current: WeekSummary, previous: WeekSummary, text: str)
 
 def test_comparison_text_is_always_one_kind_sentence() -> None:
     harsh = ("fail", "bad", "should", "worse", "!")
+    lasts = (_week(), _week(after=0, pct=100, on_time=5))
     for current in (_week(), _week(after=300, pct=10, on_time=0), _week(worked=0)):
-        for previous in (_week(), _week(after=0, pct=100, on_time=5)):
+        for previous in (*lasts, *map(_so_far, lasts)):
             text = comparison_text(current, previous)
             assert text.endswith(".") and text.count(". ") <= 1
             assert not any(word in text.lower() for word in harsh), text

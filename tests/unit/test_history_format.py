@@ -377,6 +377,9 @@ def test_after_hours_meetings_in_the_table_json_summary_and_descriptions() -> No
     # None this week after some last week is worth saying; none in either is not.
     quiet = summarize_week(MON, schedule, OFFICE, EVENTS, SPANS, AFTER, previous=previous)
     assert meetings_text(quiet) == "none (last week: 1)"
+    so_far = dataclasses.replace(previous, as_of=AFTER)  # a week in progress's yardstick
+    in_progress = summarize_week(MON, schedule, OFFICE, events, SPANS, AFTER, previous=so_far)
+    assert meetings_text(in_progress) == "2 (by this time last week: 1)"
     assert meetings_text(week()) is None and meetings_text(empty_week()) is None
     assert "after_hours_meetings" not in {f.key for f in summary_fields(week())}
     assert "After-hours meetings" not in week_table(week(), LONDON)

@@ -40,6 +40,7 @@ __all__ = [
     "summarize_day",
     "summarize_days",
     "summarize_week",
+    "summarize_week_as_of",
 ]
 
 _ZERO = timedelta(0)
@@ -134,6 +135,7 @@ class WeekComparison:
     days_on_time_delta: int
     text: str  # one short, kind sentence
     after_hours_meetings_delta: int = 0
+    so_far: bool = False  # the previous week only up to the same weekday and time
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,7 @@ class WeekSummary:
     wins: tuple[tuple[date, str], ...]
     comparison: WeekComparison | None = None
     after_hours_meetings: int = 0
+    as_of: datetime | None = None  # summarized as it stood then, not as a whole week
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +568,27 @@ def summarize_week(
     return dataclasses.replace(week, comparison=compare_weeks(week, previous))
 
 
+def summarize_week_as_of(
+    week_start: date,
+    schedule: WorkSchedule,
+    settings: Settings,
+    events: Iterable[Event],
+    spans: Iterable[ActiveSpan],
+    moment: datetime,
+) -> WeekSummary:
+    """The week from `week_start` as it stood at `moment`: what a week in progress is
+    set against, at the same weekday and time of day a week later."""
+    week = summarize_week(
+        week_start,
+        schedule,
+        settings,
+        [event for event in events if event.at < moment],
+        [ActiveSpan(s.start, min(s.end, moment)) for s in spans if s.start < moment],
+        moment,
+    )
+    return dataclasses.replace(week, as_of=moment)
+
+
 def compare_weeks(current: WeekSummary, previous: WeekSummary) -> WeekComparison:
     pct_delta = None
     if current.break_percentage is not None and previous.break_percentage is not None:
@@ -576,6 +600,7 @@ def compare_weeks(current: WeekSummary, previous: WeekSummary) -> WeekComparison
         days_on_time_delta=current.days_on_time - previous.days_on_time,
         text=comparison_text(current, previous),
         after_hours_meetings_delta=current.after_hours_meetings - previous.after_hours_meetings,
+        so_far=previous.as_of is not None,
     )
 
 
@@ -587,27 +612,34 @@ _BUSIER_SHARE = 0.10
 
 def comparison_text(current: WeekSummary, previous: WeekSummary) -> str:
     """One short, kind sentence about this week against the last: celebrate what
-    improved, and be gentle about what didn't. Never a reproach."""
+    improved, and be gentle about what didn't. Never a reproach. A `previous` cut short
+    (`as_of`) is set against a week in progress, and the sentence says so."""
+    so_far = previous.as_of is not None
+    than = "than by this time last week" if so_far else "than last week"
     if current.worked_seconds == 0:
-        return "A quiet week. Rest is part of the work, too."
+        return f"A quiet week{' so far' if so_far else ''}. Rest is part of the work, too."
     fewer_after_hours = round(previous.after_hours_minutes - current.after_hours_minutes)
     if fewer_after_hours >= _MINUTES_THRESHOLD:
-        return f"{fewer_after_hours} fewer after-hours minutes than last week — lovely."
+        return f"{fewer_after_hours} fewer after-hours minutes {than} — lovely."
     pct_delta = None
     if current.break_percentage is not None and previous.break_percentage is not None:
         pct_delta = current.break_percentage - previous.break_percentage
     if pct_delta is not None and pct_delta >= _PERCENT_THRESHOLD:
-        return "You took more of your breaks than last week — well done."
+        return f"You took more of your breaks {than} — well done."
     if current.days_on_time > previous.days_on_time:
-        return "You ended on time on more days than last week — nice going."
+        return f"You ended on time on more days {than} — nice going."
     if current.after_hours_meetings < previous.after_hours_meetings:
-        return "Fewer meetings outside your hours than last week — that's time back."
+        return f"Fewer meetings outside your hours {than} — that's time back."
     more_after_hours = -fewer_after_hours >= _MINUTES_THRESHOLD
     busier = current.worked_seconds > previous.worked_seconds * (1 + _BUSIER_SHARE)
     if more_after_hours or (busier and previous.worked_seconds > 0):
+        if so_far:
+            return "A busier week so far than the last. Be kind to yourself this week."
         return "A busier week than the last. Be kind to yourself this weekend."
     if pct_delta is not None and pct_delta <= -_PERCENT_THRESHOLD:
         return "Breaks were harder to fit in this week. One at a time is plenty."
+    if so_far:
+        return "Much like this time last week. Steady is good."
     return "Much like last week. Steady is good."
 
 

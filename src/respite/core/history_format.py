@@ -240,12 +240,16 @@ def _meetings_last_week(week: WeekSummary) -> int | None:
 
 def meetings_text(week: WeekSummary) -> str | None:
     """Calendar meetings outside work hours this week, like "2 (last week: 1)"; None when
-    neither week had one (nothing to say, and no calendar may be set up)."""
+    neither week had one (nothing to say, and no calendar may be set up). A week in
+    progress is set against last week by the same time: "2 (by this time last week: 1)"."""
     last_week = _meetings_last_week(week)
     if not week.after_hours_meetings and not last_week:
         return None
     count = str(week.after_hours_meetings) if week.after_hours_meetings else "none"
-    return count if last_week is None else f"{count} (last week: {last_week})"
+    if last_week is None or week.comparison is None:
+        return count
+    when = "by this time last week" if week.comparison.so_far else "last week"
+    return f"{count} ({when}: {last_week})"
 
 
 def _streak_text(count: int, capped: bool) -> str:

@@ -24,6 +24,7 @@ from respite.core.history import (
     streaks,
     summarize_days,
     summarize_week,
+    summarize_week_as_of,
 )
 from respite.core.history_format import StreakView
 from respite.core.schedule import WorkSchedule
@@ -102,7 +103,16 @@ def load_week(
     events = log.events(lo, hi)
     spans = log.spans(lo, hi)
     previous = summarize_week(previous_start, schedule, settings, events, spans, now)
-    week = summarize_week(week_start, schedule, settings, events, spans, now, previous=previous)
+    compared_with = previous
+    if week_start <= today < week_start + _WEEK:
+        # A week in progress is set against last week up to the same weekday and time.
+        same_time = schedule.local(now) - _WEEK
+        compared_with = summarize_week_as_of(
+            previous_start, schedule, settings, events, spans, same_time
+        )
+    week = summarize_week(
+        week_start, schedule, settings, events, spans, now, previous=compared_with
+    )
     streak_view = None
     if week_start <= today:
         known = [d for d in (*previous.days, *week.days) if d.day <= today]
