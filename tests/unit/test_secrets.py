@@ -87,6 +87,21 @@ def test_no_keyring_means_a_clear_message_and_nothing_stored(
         secrets.get_secret("token")
 
 
+@pytest.mark.parametrize("setting", ["nonexistent.Backend", "foo", "keyring.backends.fail.Nope"])
+def test_a_backend_setting_that_cant_be_loaded_says_which_setting(
+    setting: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", setting)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # detect it again
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-value\n"))
+
+    with pytest.raises(secrets.SecretsUnavailable, match="PYTHON_KEYRING_BACKEND"):
+        secrets.check_available()
+    assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_FAILED
+    [line] = capsys.readouterr().err.splitlines()
+    assert "keyringrc.cfg" in line and "gnome-keyring" in line
+
+
 def test_a_file_based_backend_is_not_accepted() -> None:
     class PlaintextKeyring(MemoryKeyring):
         pass

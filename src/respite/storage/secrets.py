@@ -63,7 +63,13 @@ def _backend() -> object:
         from keyring.backends import fail
     except ImportError as error:  # pragma: no cover - keyring is a dependency
         raise SecretsUnavailable(f"The keyring module is missing ({error}). {_HELP}") from None
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception as error:  # a backend named in the settings that can't be loaded
+        raise SecretsUnavailable(
+            f"The keyring backend that PYTHON_KEYRING_BACKEND or keyringrc.cfg names can't "
+            f"be loaded ({type(error).__name__}); correct or remove that setting. {_HELP}"
+        ) from None
     if isinstance(backend, fail.Keyring) or type(backend).__module__.startswith("keyrings.alt"):
         # keyrings.alt stores secrets in files: that is the plain-text fallback we refuse.
         raise SecretsUnavailable(f"No usable system keyring was found. {_HELP}")
