@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTime
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt, QTime
+from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QLineEdit,
+    QMessageBox,
     QProxyStyle,
     QSpinBox,
     QStyle,
@@ -490,12 +491,79 @@ def test_cancel_changes_nothing(
     assert autostart.calls == []
 
 
-def test_escape_is_cancel(qtbot, window: SettingsWindow, runtime: Runtime) -> None:
-    set_value(window, "snooze.daily_limit", 9)
+def close_from_title_bar(window: SettingsWindow) -> None:
+    """What the window manager's close button (or Alt+F4) does: a spontaneous close."""
+    QApplication.sendEvent(window.windowHandle(), QCloseEvent())
+
+
+def answer(window: SettingsWindow, button: QMessageBox.StandardButton) -> None:
+    question = window.save_question
+    assert question is not None and question.isVisible()
+    assert question.text() == "Save your changes to the settings?"
+    question.button(button).click()
+
+
+def test_escape_without_edits_closes_at_once(qtbot, window: SettingsWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert deleted(window)
+
+
+def test_escape_with_edits_asks_before_discarding_them(
+    qtbot, window: SettingsWindow, runtime: Runtime
+) -> None:
+    set_value(window, "snooze.daily_limit", 9)
+    qtbot.keyClick(window.field("why"), Qt.Key.Key_Escape)  # from a field too
+    assert window.isVisible()
+    question = window.save_question
+    assert question is not None
+    qtbot.keyClick(question, Qt.Key.Key_Escape)  # Escape in the question: keep editing
+    assert window.save_question is None and window.isVisible()
+    assert window.field("snooze.daily_limit").value() == 9
+
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    answer(window, QMessageBox.StandardButton.Discard)
     assert deleted(window)
     assert not runtime.settings_path.exists()
     assert runtime.settings.snooze.daily_limit == 6
+
+
+def test_the_close_button_with_edits_asks_and_save_saves(
+    window: SettingsWindow, runtime: Runtime
+) -> None:
+    set_value(window, "snooze.daily_limit", 9)
+    close_from_title_bar(window)
+    assert window.isVisible()
+    answer(window, QMessageBox.StandardButton.Save)
+    assert deleted(window)
+    assert on_disk(runtime).snooze.daily_limit == 9
+    assert runtime.settings.snooze.daily_limit == 9
+
+
+def test_save_from_the_question_keeps_a_window_with_problems_open(
+    window: SettingsWindow, runtime: Runtime
+) -> None:
+    set_value(window, "breaks.short.every_minutes", 150)  # not below long breaks' 90
+    close_from_title_bar(window)
+    answer(window, QMessageBox.StandardButton.Save)
+    assert window.isVisible() and window.save_question is None
+    assert window.problem_text("breaks.long.every_minutes")
+    assert not runtime.settings_path.exists()
+    close_from_title_bar(window)
+    answer(window, QMessageBox.StandardButton.Cancel)  # "Keep editing"
+    assert window.isVisible()
+    assert window.field("breaks.short.every_minutes").value() == 150
+
+
+def test_closing_without_edits_or_from_code_does_not_ask(
+    make_window: Callable[[], SettingsWindow],
+) -> None:
+    untouched = make_window()
+    close_from_title_bar(untouched)
+    assert deleted(untouched)
+    edited = make_window()
+    set_value(edited, "snooze.daily_limit", 9)
+    edited.close()  # Respite quitting can't wait for an answer
+    assert deleted(edited)
 
 
 @pytest.mark.parametrize(
@@ -576,6 +644,36 @@ def test_a_value_with_more_decimals_than_shown_is_kept(
     set_value(window, "breaks.short.duration_minutes", 0.5)
     click(qtbot, window.apply_button)
     assert on_disk(runtime).breaks.short.duration_minutes == 0.5
+
+
+def test_apply_does_not_overwrite_a_change_made_a_moment_before(
+    qtbot, window: SettingsWindow, runtime: Runtime
+) -> None:
+    set_value(window, "snooze.daily_limit", 9)
+    runtime.settings_path.parent.mkdir(parents=True, exist_ok=True)
+    # Another program saves; the watcher's reload (RELOAD_DELAY_MS later) has not run.
+    runtime.settings_path.write_text("[breaks.short]\nevery_minutes = 45\n", encoding="utf-8")
+    click(qtbot, window.apply_button)
+
+    assert runtime.settings_path.read_text(encoding="utf-8") == (
+        "[breaks.short]\nevery_minutes = 45\n"
+    )
+    assert runtime.settings.breaks.short.every_minutes == 45
+    assert window.banner.isVisibleTo(window)
+    assert "The settings file changed on disk" in window.banner.text()
+    assert window.message.text().startswith("Not saved")
+    click(qtbot, window.banner.primary)  # reload
+    assert window.field("breaks.short.every_minutes").value() == 45
+    assert not window.is_dirty()
+
+
+def test_the_window_fits_a_small_screen(window: SettingsWindow) -> None:
+    screen = window.screen().availableGeometry()  # offscreen: 800×600
+    assert window.frameGeometry().width() <= screen.width()
+    assert window.frameGeometry().height() <= screen.height()
+    fitted = settings_window_module._fitted_size
+    assert fitted(QSize(880, 660), QRect(0, 0, 1920, 1040)) == QSize(880, 660)
+    assert fitted(QSize(880, 660), QRect(0, 32, 1280, 568)) == QSize(880, 511)
 
 
 def test_a_hand_written_file_keeps_its_comments(

@@ -18,8 +18,16 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError, available_timezones
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QIcon
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QCursor,
+    QFontMetrics,
+    QGuiApplication,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +41,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -148,6 +157,12 @@ def _put(document: dict[str, Any], key: str, value: Any) -> None:
     target[name] = value
 
 
+def _fitted_size(wanted: QSize, available: QRect) -> QSize:
+    """`wanted`, smaller where it would not fit in `available` (the screen less its
+    panels) with room for the window's frame: OK and Cancel stay on the screen."""
+    return wanted.boundedTo(available.size() * 0.9)
+
+
 def _default_calendar_table() -> dict[str, Any]:
     """The [calendar] table as settings_to_document writes it for the defaults."""
     from respite.core.settings import CalendarOptions
@@ -219,8 +234,8 @@ class SettingsWindow(QDialog):
     """Edit every setting; OK applies and closes, Apply applies, Cancel discards.
 
     It lives only while open: closing it in any way (OK, Cancel, Escape, the window's
-    close button) deletes it, and with it any edits not applied; the next one is built
-    from the settings Respite uses then.
+    close button) deletes it, and with it any edits not applied (Escape and the close
+    button ask first); the next one is built from the settings Respite uses then.
 
     `autostart` is the login-item backend (default: this system's, made on first use);
     `now` gives the current time for the reminder previews (default: the runtime's clock).
@@ -251,7 +266,9 @@ class SettingsWindow(QDialog):
         self._loading = False
         self._applying = False
         self._rejected_while_applying: list[str] = []
+        self._changes_on_disk = 0  # heard of so far, so Apply can tell one it just read
         self._message_is_error = False
+        self.save_question: QMessageBox | None = None  # open while closing asks
 
         self.setWindowTitle("Respite settings")
         self.setAccessibleName("Respite settings")
@@ -304,7 +321,9 @@ class SettingsWindow(QDialog):
         bottom.addWidget(self.buttons, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(bottom)
 
-        self.resize(880, 660)
+        # On the screen QDialog will centre it on: the one under the pointer.
+        screen = QGuiApplication.screenAt(QCursor.pos()) or self.screen()
+        self.resize(_fitted_size(QSize(880, 660), screen.availableGeometry()))
         self._load(runtime.settings)
         runtime.settings_applied.connect(self._applied_on_disk)
         runtime.settings_rejected.connect(self._rejected_on_disk)
@@ -350,6 +369,10 @@ class SettingsWindow(QDialog):
 
     def apply(self) -> bool:
         """Save and apply the edits as a whole; False (with the reason shown) if not."""
+        if self._file_changed_meanwhile():
+            if self.is_dirty():
+                self._say("Not saved: the settings file just changed; see the note at the top.")
+            return False
         self._validate()
         settings = self._candidate
         if settings is None:
@@ -403,6 +426,14 @@ class SettingsWindow(QDialog):
         emit(self.applied, settings)
         return not trouble and not self._rejected_while_applying
 
+    def _file_changed_meanwhile(self) -> bool:
+        """Read the file now, not when the watcher's timer fires: Saving must not overwrite
+        what another program wrote a moment ago. A change is handled as any other (loaded
+        into a window without edits, else told in the banner); True when there was one."""
+        heard = self._changes_on_disk
+        self.runtime.reload_settings()
+        return self._changes_on_disk != heard
+
     def _forget_unused_secrets(self, loaded: tuple[Value, ...], after: Settings) -> None:
         """Remove from the keyring the secrets only entries removed in this window used:
         names the lists were loaded with that neither the saved settings nor any table
@@ -430,6 +461,55 @@ class SettingsWindow(QDialog):
     def accept(self) -> None:
         if not self.is_dirty() or self.apply():
             super().accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        if event.matches(QKeySequence.StandardKey.Cancel) and self._asked_to_save():
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
+        # Only the window manager's close button asks: a close from code (Respite
+        # quitting) can't wait for an answer.
+        if event.spontaneous() and self._asked_to_save():
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def _asked_to_save(self) -> bool:
+        """With unsaved edits, ask whether to save them and say True: the window stays
+        open until the answer, which `_answered` acts on (not waited for here). Escape and
+        the close button ask; Cancel, which says it closes without saving, does not."""
+        if self.save_question is not None:
+            self.save_question.activateWindow()
+            return True
+        if not self.is_dirty():
+            return False
+        buttons = QMessageBox.StandardButton
+        question = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Respite settings",
+            "Save your changes to the settings?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            self,
+        )
+        question.setDefaultButton(buttons.Save)
+        question.setEscapeButton(buttons.Cancel)
+        keep = question.button(buttons.Cancel)
+        keep.setText("&Keep editing")
+        keep.setAccessibleName("Keep editing")
+        question.finished.connect(lambda _result: self._answered(question))
+        self.save_question = question
+        question.open()
+        return True
+
+    def _answered(self, question: QMessageBox) -> None:
+        self.save_question = None
+        question.deleteLater()
+        answer = question.standardButton(question.clickedButton())
+        if answer == QMessageBox.StandardButton.Save:
+            self.accept()  # stays open if the edits can't be saved, saying why
+        elif answer == QMessageBox.StandardButton.Discard:
+            self.reject()
 
     def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
@@ -1145,6 +1225,7 @@ class SettingsWindow(QDialog):
     def _applied_on_disk(self, settings: Settings) -> None:
         if self._applying:
             return
+        self._changes_on_disk += 1
         if not self.is_dirty():
             self._load(settings)
             self.banner.hide()
@@ -1163,6 +1244,7 @@ class SettingsWindow(QDialog):
         if self._applying:
             self._rejected_while_applying += messages
             return
+        self._changes_on_disk += 1
         self._show_rejected(messages, saved=False)
 
     def _show_rejected(self, messages: list[str], *, saved: bool) -> None:
