@@ -661,10 +661,11 @@ def _cmd_config(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
     return EXIT_FAILED
 
 
-def _read_secret_value(name: str) -> str:
-    """The secret from stdin when it is piped, else a prompt that doesn't echo."""
+def _read_secret_value(name: str, longest: int) -> str:
+    """The secret from stdin when it is piped, else a prompt that doesn't echo; `longest`
+    is the most characters a secret may have."""
     if sys.stdin is None:
-        raise UsageError("Give the secret on standard input.")
+        raise UsageError("respite secret: give the secret on standard input.")
     if sys.stdin.isatty():
         import getpass
 
@@ -672,10 +673,18 @@ def _read_secret_value(name: str) -> str:
             return getpass.getpass(f"Secret {name!r} (not shown): ")
         except (EOFError, KeyboardInterrupt):
             raise Failure("Nothing stored.") from None
-    return sys.stdin.read(SECRET_READ_LIMIT).strip("\r\n")
-
-
-SECRET_READ_LIMIT = 8192
+    # Bytes, decoded here: the locale's encoding may not be the one the secret was piped
+    # in. UTF-8 takes up to 4 bytes a character, plus a byte-order mark and a line end.
+    limit = 4 * longest + 5
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(
+            f"respite secret: a secret can be at most {longest} characters; nothing stored."
+        )
+    try:
+        return data.decode("utf-8-sig").strip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError("respite secret: the secret must be UTF-8 text; nothing stored.") from None
 
 
 def _cmd_secret(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
@@ -684,8 +693,12 @@ def _cmd_secret(args: argparse.Namespace, config: Path | None, out: TextIO) -> i
     name = args.name
     try:
         secrets.check_name(name)
+    except secrets.SecretError as error:
+        raise UsageError(f"respite secret: {error}") from None
+    try:
+        secrets.check_available()  # before asking for a secret there is nowhere to keep
         if args.what == "set":
-            value = _read_secret_value(name)
+            value = _read_secret_value(name, secrets.SECRET_MAX)
             if not value:
                 raise Failure("The secret was empty; nothing stored.")
             secrets.set_secret(name, value)

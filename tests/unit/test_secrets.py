@@ -60,6 +60,18 @@ def no_keyring() -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
+class Terminal(io.StringIO):
+    """stdin at a terminal: the secret is asked for without echo."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def piped(data: bytes) -> io.TextIOWrapper:
+    """stdin fed by a pipe (the locale's encoding is UTF-8 here)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+
+
 def test_set_get_delete(memory_keyring: MemoryKeyring) -> None:
     secrets.set_secret("calendar-work", "https://example.org/private/abc.ics")
     assert memory_keyring.store == {
@@ -93,7 +105,7 @@ def test_a_backend_setting_that_cant_be_loaded_says_which_setting(
 ) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", setting)
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # detect it again
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-value\n"))
+    monkeypatch.setattr("sys.stdin", piped(b"s3cret-value\n"))
 
     with pytest.raises(secrets.SecretsUnavailable, match="PYTHON_KEYRING_BACKEND"):
         secrets.check_available()
@@ -135,7 +147,7 @@ def test_cli_secret_set_reads_stdin_and_delete_forgets(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("https://example.org/cal/xyz.ics\n"))
+    monkeypatch.setattr("sys.stdin", piped(b"https://example.org/cal/xyz.ics\n"))
     assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_OK
     assert memory_keyring.store[("respite", "calendar-work")] == "https://example.org/cal/xyz.ics"
     out = capsys.readouterr()
@@ -150,17 +162,13 @@ def test_cli_secret_set_reads_stdin_and_delete_forgets(
 def test_cli_secret_prompts_without_echo_on_a_terminal(
     memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     prompts: list[str] = []
 
     def fake_getpass(prompt: str) -> str:
         prompts.append(prompt)
         return "tok-123"
 
-    monkeypatch.setattr("sys.stdin", Tty(""))
+    monkeypatch.setattr("sys.stdin", Terminal(""))
     monkeypatch.setattr("getpass.getpass", fake_getpass)
     assert cli.main(["secret", "set", "hook-token"]) == cli.EXIT_OK
     assert prompts and "not shown" in prompts[0]
@@ -170,7 +178,7 @@ def test_cli_secret_prompts_without_echo_on_a_terminal(
 def test_cli_secret_without_a_keyring_fails_clearly(
     no_keyring: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-value\n"))
+    monkeypatch.setattr("sys.stdin", piped(b"s3cret-value\n"))
     assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_FAILED
     err = capsys.readouterr().err
     assert "No usable system keyring" in err
@@ -180,6 +188,58 @@ def test_cli_secret_without_a_keyring_fails_clearly(
 def test_cli_secret_empty_input_stores_nothing(
     memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    monkeypatch.setattr("sys.stdin", piped(b"\n"))
     assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_FAILED
     assert memory_keyring.store == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xff\xfehttps://x\n", "respite secret: the secret must be UTF-8 text; nothing stored."),
+        (b"x" * 20_000, "respite secret: a secret can be at most 4096 characters; nothing stored."),
+    ],
+)
+def test_cli_secret_that_cant_be_a_secret_is_a_usage_error(
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    data: bytes,
+    message: str,
+) -> None:
+    monkeypatch.setattr("sys.stdin", piped(data))
+    assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err == message + "\n"
+    assert memory_keyring.store == {}
+
+
+def test_cli_secret_in_another_script_is_stored_as_written(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    longest = "ü" * secrets.SECRET_MAX  # 2 bytes each: more bytes than characters
+    monkeypatch.setattr("sys.stdin", piped(f"\ufeff{longest}\r\n".encode()))
+    assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_OK
+    assert memory_keyring.store == {("respite", "calendar-work"): longest}
+
+
+def test_cli_secret_with_a_bad_name_is_a_usage_error(
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin", piped(b"s3cret-value\n"))
+    assert cli.main(["secret", "set", "bad name"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.startswith("respite secret: 'bad name' can't name a secret")
+    assert memory_keyring.store == {}
+
+
+def test_cli_secret_without_a_keyring_asks_for_nothing(
+    no_keyring: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_prompt(prompt: str) -> str:
+        raise AssertionError("asked for a secret that can't be kept")
+
+    monkeypatch.setattr("sys.stdin", Terminal(""))
+    monkeypatch.setattr("getpass.getpass", no_prompt)
+    assert cli.main(["secret", "set", "calendar-work"]) == cli.EXIT_FAILED
+    assert "No usable system keyring" in capsys.readouterr().err
