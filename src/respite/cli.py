@@ -301,6 +301,16 @@ def _local(config: Path | None) -> _Local:
     from respite.storage.settings_store import read_settings
 
     settings, problems = read_settings(paths.settings_path(config))
+    if settings is None and problems:  # not usable at all: what is wrong says it all
+        print(f"respite: {problems[0]}", file=sys.stderr)
+    elif problems:
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        check = f"respite --config {config} config check" if config else "respite config check"
+        print(
+            f"respite: your settings file has {count}; using the defaults for those "
+            f"(see: {check}).",
+            file=sys.stderr,
+        )
     settings = settings or Settings()
     try:
         zone = resolve_zone(settings.timezone)

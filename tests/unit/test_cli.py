@@ -626,11 +626,33 @@ def test_problems_in_the_settings_file_still_let_reads_work(
 ) -> None:
     paths.settings_path().write_text("[breaks\n", encoding="utf-8")
 
-    code, out, _ = run(capsys, "status")
+    code, out, err = run(capsys, "status")
 
     assert code == 0
     assert "Phase:" in out
     assert paths.settings_path().exists()  # not moved aside
+    [line] = err.splitlines()
+    assert line.startswith(f"respite: {paths.settings_path()} could not be used: it is not valid")
+
+
+@pytest.mark.parametrize("argv", [["status"], ["history"], ["export"]])
+def test_reads_say_once_that_the_settings_file_has_problems(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    a_morning()
+    _, as_usual, _ = run(capsys, *argv)
+    paths.settings_path().write_text(
+        'timezone = "Europe/London"\n[breaks.short]\nevery_minutes = 0\n[interface]\nsond = 1\n',
+        encoding="utf-8",
+    )
+
+    code, out, err = run(capsys, *argv)
+
+    assert (code, out) == (0, as_usual)
+    assert err == (
+        "respite: your settings file has 2 problems; using the defaults for those "
+        "(see: respite config check).\n"
+    )
 
 
 def test_a_pause_duration_in_minutes_only(capsys: pytest.CaptureFixture[str]) -> None:
