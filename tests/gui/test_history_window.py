@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -28,7 +28,7 @@ from respite.core.history_format import week_csv, week_json
 from respite.qt import emit
 from respite.runtime import Runtime
 from respite.storage.db import StorageError
-from respite.ui.history_window import TITLE, HistoryWindow
+from respite.ui.history_window import TITLE, HistoryWindow, fit_on_screen
 from respite.ui.shell import Desktop
 from tests.gui.test_shell import deleted, open_window
 
@@ -418,6 +418,22 @@ def test_a_us_locale_starts_the_week_on_sunday(runtime: Runtime, clock: FakeCloc
         "Sun 25 Oct. Day off. Active 3 h, all outside work hours. First activity 00:30, "
         "last 02:30. No breaks. Longest stretch 3 h."
     )
+
+
+# ----- size -----------------------------------------------------------------------------
+
+
+def test_the_window_fits_a_small_screen_and_scrolls_the_week(window: HistoryWindow) -> None:
+    # 1920×1080 at 200 % leaves 960×540 (less a taskbar); 1280×720 at 125 %, 1024×576.
+    small = QRect(0, 0, 960, 540)
+    assert fit_on_screen(QSize(940, 625), small) == QSize(940, 492)
+    assert fit_on_screen(QSize(700, 400), small) == QSize(700, 400)
+    minimum = window.minimumSizeHint()
+    assert minimum.width() <= 960 - 16 and minimum.height() <= 540 - 48
+    # Made on the test screen, it starts within it, the week scrolling if need be.
+    available = window.screen().availableGeometry()
+    assert window.width() <= available.width() and window.height() <= available.height()
+    assert window.scroll.widget().isAncestorOf(window.chart)
 
 
 # ----- navigation ----------------------------------------------------------------------

@@ -22,17 +22,19 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLocale, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QLocale, QRect, QSize, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -54,11 +56,13 @@ from respite.ui.history_chart import WeekChart
 from respite.ui.history_data import WeekView, load_week, week_start_of
 from respite.ui.icons import app_icon
 
-__all__ = ["ChoosePath", "HistoryWindow", "ask_save_path"]
+__all__ = ["ChoosePath", "HistoryWindow", "ask_save_path", "fit_on_screen"]
 
 log = logging.getLogger(__name__)
 
 TITLE = "Respite — History"
+# Room for the window manager's title bar and frame, unknown until the window is shown.
+_FRAME_ALLOWANCE = QSize(16, 48)
 _WEEK = timedelta(days=7)
 # (key, label) of every summary line, in order; `summary_fields` decides which show.
 SUMMARY_ROWS = (
@@ -85,6 +89,25 @@ ChoosePath = Callable[[QWidget, str, str, str], str | None]
 def ask_save_path(parent: QWidget, caption: str, suggested: str, name_filter: str) -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, caption, suggested, name_filter)
     return path or None
+
+
+def fit_on_screen(wanted: QSize, available: QRect) -> QSize:
+    """`wanted`, made small enough to fit `available` with the window's frame."""
+    return wanted.boundedTo(available.size() - _FRAME_ALLOWANCE)
+
+
+class _WholeHintScrollArea(QScrollArea):
+    """Asks for all the room its content wants (QScrollArea caps its hint at 36×24
+    lines), so a large screen shows the week without scrolling."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(content)
+
+    def sizeHint(self) -> QSize:
+        return self.widget().sizeHint()
 
 
 def _first_weekday() -> int:
@@ -211,10 +234,18 @@ class HistoryWindow(QWidget):
         close.activated.connect(self.close)
         QShortcut(QKeySequence("Escape"), self).activated.connect(self._escape)
 
+        # The chart and the numbers scroll on a small screen (1920×1080 at 200 %);
+        # the buttons and the feedback line stay in view.
+        week = QWidget()
+        week_layout = QVBoxLayout(week)
+        week_layout.setContentsMargins(0, 0, 0, 0)
+        week_layout.addWidget(self.chart)
+        week_layout.addLayout(below, 1)
+        self.scroll = _WholeHintScrollArea(week)
+
         layout = QVBoxLayout(self)
         layout.addLayout(nav)
-        layout.addWidget(self.chart)
-        layout.addLayout(below, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(actions)
         layout.addWidget(self.feedback)
 
@@ -223,7 +254,8 @@ class HistoryWindow(QWidget):
         self.week_start = self.this_week_start()
         self.load()
         hint = self.sizeHint()
-        self.resize(max(hint.width(), 940), hint.height())
+        wanted = QSize(max(hint.width(), 940), hint.height())
+        self.resize(fit_on_screen(wanted, self.screen().availableGeometry()))
 
     # ----- which week ----------------------------------------------------------------
 
