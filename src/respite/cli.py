@@ -320,15 +320,22 @@ def _local(config: Path | None) -> _Local:
 
 
 @contextlib.contextmanager
-def _open_log() -> Iterator[Any]:
+def _open_log(*, unreadable_as_empty: bool = False) -> Iterator[Any]:
+    """The log, read-only. A read-only open notes a log it can't read (damaged, or from an
+    older version) and reads it as empty: `unreadable_as_empty` goes on with that after
+    saying so; otherwise it is a failure, so an export never passes for a whole one."""
     from respite.storage.db import EventLog, StorageError
 
     try:
         event_log, notices = EventLog.open(paths.database_path(), now=clock.now(), readonly=True)
     except StorageError as error:
         raise Failure(str(error)) from error
-    for notice in notices:
-        print(f"respite: {notice}", file=sys.stderr)
+    told = "\n".join(f"respite: {notice}" for notice in notices)
+    if told and not unreadable_as_empty:
+        event_log.close()
+        raise Failure(told)
+    if told:
+        print(told, file=sys.stderr)
     try:
         yield event_log
     except StorageError as error:
@@ -349,7 +356,7 @@ class _Discard:
 
 def _offline_status(config: Path | None) -> tuple[Status, tzinfo]:
     local = _local(config)
-    with _open_log() as event_log:
+    with _open_log(unreadable_as_empty=True) as event_log:
         past_events, past_spans = event_log.recent(clock.now() - MEMORY)
     engine = Engine(
         local.settings,

@@ -607,18 +607,32 @@ def test_the_week_default_follows_the_users_zone(
     assert json.loads(out)["week"] == "2026-W47"
 
 
-def test_a_damaged_log_is_reported_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("argv", [["export"], ["history"]])
+def test_a_damaged_log_is_a_failure_not_an_empty_export(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     database = paths.database_path()
     paths.ensure_private_dir(database.parent)
     database.write_bytes(b"this is not a database" * 100)
 
-    code, out, err = run(capsys, "export")
+    code, out, err = run(capsys, *argv)
+
+    assert (code, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"respite: Respite's activity log at {database} can't be read")
+    assert database.read_bytes().startswith(b"this is not a database")  # left alone
+
+
+def test_status_of_a_damaged_log_says_so_and_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    database = paths.database_path()
+    paths.ensure_private_dir(database.parent)
+    database.write_bytes(b"this is not a database" * 100)
+
+    code, out, err = run(capsys, "status")
 
     assert code == 0
-    assert out == "time,kind,details\n"
+    assert "Phase:" in out
     assert err.startswith("respite: Respite's activity log at")
-    assert "Traceback" not in err
-    assert database.read_bytes().startswith(b"this is not a database")  # left alone
 
 
 def test_problems_in_the_settings_file_still_let_reads_work(
