@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from respite.core.clock import FakeClock
+from respite.core.errors import UNEXPECTED
 from respite.core.events import ActiveSpan, Event, EventKind, iso
 from respite.core.history_format import week_csv, week_json
 from respite.qt import emit
@@ -550,6 +551,23 @@ def test_a_win_the_log_cannot_keep_says_so_and_stays_typed(
 
     assert window.feedback.text() == full
     assert window.win_edit.text() == "Finished the report"  # to try again later
+
+
+def test_a_win_that_hits_a_bug_says_so_kindly(
+    window: HistoryWindow, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def perform(*_args: Any, **_kwargs: Any) -> None:
+        raise ValueError("invalid literal for int()")
+
+    monkeypatch.setattr(window.runtime, "perform", perform)
+    window.win_edit.setText("Finished the report")
+
+    with caplog.at_level("ERROR"):
+        window.add_win()
+
+    assert window.feedback.text() == UNEXPECTED
+    assert "invalid literal" in caplog.text  # in the log, for whoever fixes it
+    assert window.win_edit.text() == "Finished the report"
 
 
 def test_status_changes_refresh_only_a_week_with_today(

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core import messages
+from respite.core.errors import UNEXPECTED, UserFacingError
 from respite.core.history_format import (
     day_label,
     summary_fields,
@@ -353,8 +354,12 @@ class HistoryWindow(QWidget):
             return
         try:
             self.runtime.perform("win", text=text)
-        except (ValueError, StorageError) as error:  # too long, shutting down, disk full…
+        except (UserFacingError, StorageError) as error:  # too long, disk full…
             self._say(str(error))
+            return
+        except Exception:  # a bug: its own text would mean nothing to the user
+            log.exception("adding a win failed")
+            self._say(UNEXPECTED)
             return
         self.win_edit.clear()
         self._say(messages.win_thanks(" ".join(text.split())))
