@@ -546,6 +546,49 @@ def test_a_failed_write_leaves_the_original_and_no_temp_file(
     assert names(folder) == ["settings.toml"]
 
 
+@pytest.mark.usefixtures("berlin_local_time")
+@pytest.mark.parametrize("failing", ["write", "replace"])
+def test_a_broken_file_stays_where_it_is_when_the_save_fails(
+    settings_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    settings_file.write_bytes(b'why = "mine"\n[breaks\n')
+    real_replace = os.replace
+
+    def full_disk(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def replace(src: Any, dst: Any) -> None:
+        if Path(src).name.endswith(".tmp"):  # the new file, not the old one put back
+            full_disk()
+        real_replace(src, dst)
+
+    if failing == "write":
+        monkeypatch.setattr(os, "fsync", full_disk)
+    else:
+        monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(SettingsWriteError, match=r"No space left on device.*not changed"):
+        save_settings(settings_file, changed(Settings()), now=NOW)
+    assert names(folder) == ["settings.toml"]
+    assert settings_file.read_bytes() == b'why = "mine"\n[breaks\n'
+
+
+@pytest.mark.usefixtures("berlin_local_time")
+def test_a_broken_file_that_cant_be_put_back_is_named(
+    settings_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings_file.write_bytes(b"[breaks\n")
+
+    def full_disk(src: object, dst: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(SettingsWriteError) as caught:
+        save_settings(settings_file, changed(Settings()), now=NOW)
+    aside = folder / "settings.toml.bad-20240506-163015"
+    assert f"your old file is now {aside}: rename it back to settings.toml" in str(caught.value)
+    assert aside.read_bytes() == b"[breaks\n"
+
+
 def test_an_interrupted_write_removes_its_temp_file(
     settings_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import tomllib
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +59,8 @@ def save_settings(path: Path, settings: Settings, *, now: datetime | None = None
     target = Path(os.path.realpath(path)) if os.path.islink(path) else path
     text, not_toml = _new_text(target, settings, wanted)
     _check_meaning(target, text, settings)
-    if not_toml:
+
+    def set_aside() -> Path:
         try:
             moved = move_aside(target, now or datetime.now().astimezone())
         except OSError as exc:
@@ -68,7 +69,9 @@ def save_settings(path: Path, settings: Settings, *, now: datetime | None = None
                 f"({exc.strerror or exc}); your changes were not saved."
             ) from exc
         log.warning("%s was not valid TOML; it was renamed to %s", target, moved)
-    _write_atomic(target, text.encode("utf-8"))
+        return moved
+
+    _write_atomic(target, text.encode("utf-8"), set_aside=set_aside if not_toml else None)
 
 
 def _meaning(text: str, target: Path) -> Settings:
@@ -390,8 +393,15 @@ def _tables_item(tables: Sequence[Mapping[str, Any]]) -> tomlkit.items.AoT:
     return array
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Replace `target` with `data` via a 0600 temp file in the same folder."""
+def _write_atomic(
+    target: Path, data: bytes, *, set_aside: Callable[[], Path] | None = None
+) -> None:
+    """Replace `target` with `data` via a 0600 temp file in the same folder.
+
+    `set_aside` moves the old file away (returning where to); it runs once the new file is
+    safely written, just before the replace, and should the replace fail the old file is
+    put back: a full disk never leaves the user without their file.
+    """
     directory = target.parent
     try:
         if not directory.exists() or directory == paths.config_dir():
@@ -399,20 +409,39 @@ def _write_atomic(target: Path, data: bytes) -> None:
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise SettingsWriteError(_write_failed(target, exc)) from exc
+    moved: Path | None = None
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp_name, paths.private_file_mode)
+        if set_aside is not None:
+            moved = set_aside()
         os.replace(temp_name, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
+        put_back = moved is None or _put_back(moved, target)
+        if not put_back and isinstance(exc, OSError):
+            raise SettingsWriteError(
+                f"Could not save settings to {target} ({exc.strerror or exc}); your old file "
+                f"is now {moved}: rename it back to {target.name} to keep it."
+            ) from exc
         if isinstance(exc, OSError):
             raise SettingsWriteError(_write_failed(target, exc)) from exc
         raise
     _fsync_directory(directory)
+
+
+def _put_back(moved: Path, target: Path) -> bool:
+    """Move the old file back where it was; False when that fails too."""
+    try:
+        os.replace(moved, target)
+    except OSError:
+        log.exception("could not move %s back to %s", moved, target)
+        return False
+    return True
 
 
 def _write_failed(target: Path, exc: OSError) -> str:
