@@ -130,6 +130,32 @@ def test_removing_every_calendar_removes_the_array(settings_file: Path) -> None:
     text = save(settings_file, replace(settings, calendars=()))
     assert "[[calendars]]" not in text
     assert "# team hook" in text and "# quiet" in text
+    assert '\n\n# hooks below\n[[hooks]]\nname = "Team"' in text
+
+
+@pytest.mark.parametrize(
+    ("following", "after"),
+    [
+        ("[after_hours]\nmax_nudges = 5\n", "[after_hours]"),
+        ("[breaks.short]\nevery_minutes = 25\n", "[breaks.short]"),  # no [breaks] header
+        ("[[hooks]]\nname = 'Lamp'\non = ['pause']\ncommand = ['true']\n", "[[hooks]]"),
+        ("", ""),  # the end of the file
+    ],
+)
+def test_removing_the_last_reminder_keeps_the_comment_about_what_follows(
+    tmp_path: Path, following: str, after: str
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        'why = "rest"\n\n[[reminders]]\nname = "Lunch"\ncron = "30 12 * * mon-fri"\n\n'
+        "# Evenings: leave the laptop closed.\n" + following,
+        encoding="utf-8",
+    )
+
+    text = save(path, replace(loaded(path), reminders=()))
+
+    assert "Lunch" not in text
+    assert f"\n# Evenings: leave the laptop closed.\n{after}" in text
 
 
 def test_a_renamed_calendar_keeps_its_comments(settings_file: Path) -> None:

@@ -283,8 +283,11 @@ def _merge_tables(document: MutableMapping[str, Any], key: str, wanted: list[Any
             _merge(match, values, defaults, table)
             tables.append(match)
     tables = _with_unused(key, old, unused, tables)
-    if isinstance(current, tomlkit.items.AoT) and tables:
-        if len(tables) != len(old) or not all(map(operator.is_, tables, old)):
+    if isinstance(current, tomlkit.items.AoT):
+        if not tables:
+            _keep_what_ends_the_array(document, current)
+            del document[key]
+        elif len(tables) != len(old) or not all(map(operator.is_, tables, old)):
             _replace_tables(current, tables)
     else:
         del document[key]  # added again at the end, where it can't swallow plain keys
@@ -339,15 +342,49 @@ def _among(table: Any, tables: list[Any]) -> bool:
     return any(table is other for other in tables)
 
 
+def _trailing(table: tomlkit.items.Table) -> list[Any]:
+    """Take the comments and blank lines that end `table`: tomlkit files there what the
+    user wrote above the next table, so they are often about what follows."""
+    body = table.value.body
+    trailing: list[Any] = []
+    while body and body[-1][0] is None:
+        trailing.insert(0, body.pop()[1])
+    return trailing
+
+
+def _keep_what_ends_the_array(document: Any, array: tomlkit.items.AoT) -> None:
+    """Before the array leaves the tomlkit `document`: the comments and blank lines that
+    end its last table move to just above the next table's header, or to the end."""
+    trailing = _trailing(array[-1]) if len(array) else []
+    items = [item for _, item in document.body]
+    after = items[next(i for i, item in enumerate(items) if item is array) + 1 :]
+    following = next((h for item in after if (h := _first_header(item)) is not None), None)
+    if following is None:
+        for item in trailing:
+            document.add(item)
+    else:
+        text = "".join(item.as_string() for item in trailing)
+        following.trivia.indent = text + following.trivia.indent
+
+
+def _first_header(item: Any) -> tomlkit.items.Table | None:
+    """The table whose [header] the file shows first in `item`, if it is a table or an
+    array of tables (a table known only through its [sub.tables] shows none)."""
+    if isinstance(item, tomlkit.items.AoT):
+        return item[0] if len(item) else None
+    if not isinstance(item, tomlkit.items.Table):
+        return None
+    if not item.is_super_table():
+        return item
+    children = (_first_header(child) for _, child in item.value.body)
+    return next((header for header in children if header is not None), None)
+
+
 def _replace_tables(array: tomlkit.items.AoT, tables: list[tomlkit.items.Table]) -> None:
     """Put `tables` in `array`. Comments and blank lines after the old last table (often
     about what follows the array) stay at the end of the array."""
     last = array[-1] if len(array) else None
-    trailing: list[Any] = []
-    if last is not None and last is not tables[-1]:
-        body = last.value.body
-        while body and body[-1][0] is None:
-            trailing.insert(0, body.pop()[1])
+    trailing = _trailing(last) if last is not None and last is not tables[-1] else []
     del array[:]
     for table in tables:
         array.append(table)
