@@ -712,6 +712,16 @@ def test_day_forms() -> None:
         (["9-17"], "work_hours.monday[0]", '"HH:MM-HH:MM"'),
         (["09:00-12:00", "13:00-25:00"], "work_hours.monday[1]", '"HH:MM-HH:MM"'),
         (["09:00-09:00"], "work_hours.monday[0]", "start and end differ"),
+        (
+            ["13:00-24:00"],
+            "work_hours.monday[0]",
+            '00:00 for midnight (there is no 24:00), e.g. "13:00-00:00"',
+        ),
+        (
+            "24:00-02:00",
+            "work_hours.monday",
+            '00:00 for midnight (there is no 24:00), e.g. "00:00-02:00"',
+        ),
         ("09:00-09:00", "work_hours.monday", "start and end differ"),
         ("9 to 5", "work_hours.monday", '"off"'),
         ([900], "work_hours.monday[0]", '"HH:MM-HH:MM"'),

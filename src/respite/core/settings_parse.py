@@ -271,6 +271,7 @@ def _suggestion(name: str, table: str) -> str:
 
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})", re.ASCII)
 _CLOCK_HELP = "use 24-hour HH:MM such as 09:00 or 17:30"
+_NO_24 = "24:00 is not a time of day; use 00:00 for midnight"
 
 
 def parse_clock_time(text: str) -> time:
@@ -283,7 +284,7 @@ def parse_clock_time(text: str) -> time:
         )
     hour, minute = int(match[1]), int(match[2])
     if hour == 24 and minute == 0:
-        raise ValueError("24:00 is not a time of day; use 00:00 for midnight")
+        raise ValueError(_NO_24)
     if hour > 23 or minute > 59:
         raise ValueError(f"{stripped} is not a time of day; {_CLOCK_HELP}")
     return time(hour, minute)
@@ -316,6 +317,9 @@ def _window_or_reason(value: object) -> TimeWindow | str:
     try:
         return parse_window(value)
     except ValueError as exc:
+        if str(exc) == _NO_24:  # the usual slip for a window that ends at midnight
+            fixed = json.dumps(value.replace("24:00", "00:00"), ensure_ascii=False)
+            return f"a time window with 00:00 for midnight (there is no 24:00), e.g. {fixed}"
         return _WINDOW_EMPTY_ALLOWED if "same time" in str(exc) else _WINDOW_ALLOWED
 
 
