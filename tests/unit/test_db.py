@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import sqlite3
@@ -550,6 +551,27 @@ def test_a_database_path_that_is_a_folder_is_an_error_not_damage(db_path: Path) 
 
     assert (db_path / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert aside_files(db_path, "corrupt") == []
+
+
+def test_a_full_disk_at_open_says_to_free_space(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_migrate = db._migrate
+
+    def migrate_on_a_full_disk(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA max_page_count = 1")  # no room for the tables
+        real_migrate(conn)
+
+    monkeypatch.setattr(db, "_migrate", migrate_on_a_full_disk)
+    with pytest.raises(StorageError, match=r"\(database or disk is full\); free some space"):
+        open_log(db_path)
+
+    def no_space(folder: Path) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(db.paths, "ensure_private_dir", no_space)
+    with pytest.raises(StorageError, match=r"\(No space left on device\); free some space"):
+        open_log(db_path)
 
 
 @pytest.mark.skipif(not POSIX or ROOT, reason="root ignores permissions")

@@ -16,6 +16,7 @@ old file is.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -47,6 +48,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 # Result codes (the low byte of an extended code) that mean "this file is damaged".
 _SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -323,12 +325,21 @@ def _memory_log() -> sqlite3.Connection:
     return conn
 
 
+def _is_disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_FULL
+
+
 def _cant_open(path: Path, error: BaseException) -> StorageError:
     detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return StorageError(
-        f"Respite can't open its activity log at {path} ({detail}); check that its folder "
-        "and the file belong to you and are writable."
+    fix = (
+        "free some space on that disk"
+        if _is_disk_full(error)
+        else "check that its folder and the file belong to you and are writable"
     )
+    return StorageError(f"Respite can't open its activity log at {path} ({detail}); {fix}.")
 
 
 # ----- the log -----------------------------------------------------------------------
