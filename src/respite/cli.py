@@ -567,7 +567,12 @@ def _flush_running_app() -> None:
 def _cmd_history(args: argparse.Namespace, config: Path | None, out: TextIO) -> int:
     # Imported here: the running app never needs them (the history window has its own).
     from respite.core import history_format
-    from respite.core.history import calendar_days_off, history_range, summarize_week
+    from respite.core.history import (
+        calendar_days_off,
+        comparison_base,
+        history_range,
+        summarize_week,
+    )
 
     local = _local(config)
     now = clock.now()
@@ -587,8 +592,9 @@ def _cmd_history(args: argparse.Namespace, config: Path | None, out: TextIO) -> 
     days_off = calendar_days_off(events, schedule, lambda _start, _end: spans)
     schedule = WorkSchedule(local.settings.work_hours, local.zone, days_off)
     previous = summarize_week(previous_start, schedule, local.settings, events, spans, now)
+    compared_with = comparison_base(previous, schedule, local.settings, events, spans, now)
     week = summarize_week(
-        week_start, schedule, local.settings, events, spans, now, previous=previous
+        week_start, schedule, local.settings, events, spans, now, previous=compared_with
     )
     render = {
         "table": history_format.week_table,
@@ -1044,7 +1050,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _discard_output()
         return EXIT_OK
     except OSError as error:
+        reason = error.strerror or str(error)
+        if error.filename is not None:  # a file a command used, not the output
+            print(f"respite: could not use {error.filename} ({reason}).", file=sys.stderr)
+            return EXIT_FAILED
         # Writing the output failed (a full disk): what was written is incomplete.
-        print(f"respite: could not write the output ({error.strerror or error}).", file=sys.stderr)
+        print(f"respite: could not write the output ({reason}).", file=sys.stderr)
         _discard_output()
         return EXIT_FAILED

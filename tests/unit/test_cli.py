@@ -475,6 +475,20 @@ def test_a_full_disk_under_the_output_is_one_line_and_exit_1(
     assert err == "respite: could not write the output (No space left on device).\n"
 
 
+def test_a_file_a_command_cannot_use_is_named_not_taken_for_the_output(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(_config: Path | None) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", "/somewhere/settings.toml")
+
+    monkeypatch.setattr(cli, "_local", unreadable)
+
+    assert cli.main(["history"]) == 1
+
+    err = capsys.readouterr().err
+    assert err == "respite: could not use /somewhere/settings.toml (Permission denied).\n"
+
+
 # ----- history -------------------------------------------------------------------------
 
 
@@ -499,8 +513,24 @@ def test_history_table_of_this_week(capsys: pytest.CaptureFixture[str]) -> None:
         "Worked 58 min of 38 h 45 min planned.",
         "Breaks: took 1 of 1 due (100%).",
         "Win (Mon 23 Nov): shipped it",
-        "Much like last week. Steady is good.",
+        "Much like this time last week. Steady is good.",
     ]
+
+
+def test_this_weeks_history_is_compared_with_last_week_by_the_same_time(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Last Monday: the same morning, then an afternoon this Monday has not reached yet.
+    seed([], [(at("09:00", 16), at("09:58", 16)), (at("13:00", 16), at("17:00", 16))])
+    a_morning()
+
+    code, out, err = run(capsys, "history")
+
+    assert (code, err) == (0, "")
+    # Was: "Worked 4 h less than last week", Monday morning against all of last week.
+    assert out.splitlines()[-1] == "Much like this time last week. Steady is good."
+    code, out, err = run(capsys, "history", "--week", "2026-W47")
+    assert out.splitlines()[-1] != "Much like this time last week. Steady is good."
 
 
 def test_history_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
@@ -550,7 +580,7 @@ def test_history_counts_calendar_days_off_and_meetings_outside_hours(
     assert code == 0
     assert "Fri 27 Nov  off" in out
     assert "Worked 0 min of 31 h planned." in out
-    assert "After-hours meetings: 2 (last week: 0)." in out
+    assert "After-hours meetings: 2 (by this time last week: 0)." in out
     code, out, _ = run(capsys, "history", "--week", "2026-W48", "--format", "json")
     data = json.loads(out)
     assert data["after_hours_meetings"] == 2

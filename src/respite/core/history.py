@@ -33,6 +33,7 @@ __all__ = [
     "WeekSummary",
     "calendar_days_off",
     "compare_weeks",
+    "comparison_base",
     "comparison_text",
     "history_range",
     "streaks",
@@ -587,6 +588,23 @@ def summarize_week_as_of(
         moment,
     )
     return dataclasses.replace(week, as_of=moment)
+
+
+def comparison_base(
+    previous: WeekSummary,
+    schedule: WorkSchedule,
+    settings: Settings,
+    events: Iterable[Event],
+    spans: Iterable[ActiveSpan],
+    now: datetime,
+) -> WeekSummary:
+    """What the week after `previous` is set against: all of `previous`, unless that
+    week is in progress at `now`; then `previous` up to the same weekday and time."""
+    week_start = previous.week_start + 7 * _DAY
+    if not week_start <= schedule.local_date(now) < week_start + 7 * _DAY:
+        return previous
+    same_time = schedule.local(now) - 7 * _DAY
+    return summarize_week_as_of(previous.week_start, schedule, settings, events, spans, same_time)
 
 
 def compare_weeks(current: WeekSummary, previous: WeekSummary) -> WeekComparison:

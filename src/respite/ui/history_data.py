@@ -20,11 +20,11 @@ from respite.core.history import (
     DaySummary,
     WeekSummary,
     calendar_days_off,
+    comparison_base,
     history_range,
     streaks,
     summarize_days,
     summarize_week,
-    summarize_week_as_of,
 )
 from respite.core.history_format import StreakView
 from respite.core.schedule import WorkSchedule
@@ -103,13 +103,7 @@ def load_week(
     events = log.events(lo, hi)
     spans = log.spans(lo, hi)
     previous = summarize_week(previous_start, schedule, settings, events, spans, now)
-    compared_with = previous
-    if week_start <= today < week_start + _WEEK:
-        # A week in progress is set against last week up to the same weekday and time.
-        same_time = schedule.local(now) - _WEEK
-        compared_with = summarize_week_as_of(
-            previous_start, schedule, settings, events, spans, same_time
-        )
+    compared_with = comparison_base(previous, schedule, settings, events, spans, now)
     week = summarize_week(
         week_start, schedule, settings, events, spans, now, previous=compared_with
     )
