@@ -2,14 +2,18 @@
 
 Run by hand (results and method in docs/performance.md):
 
-    .venv/bin/python bench/bench_app.py [--rounds 3] [--idle 60] [--settle 30]
+    .venv/bin/python bench/bench_app.py [--rounds 3] [--idle 60] [--settle 30] [--imports]
 
 Each round brings up a fresh private desktop (tests/e2e/desktop.py: Xvfb, a private
 D-Bus session, trayer, dunst; a fresh HOME) and starts, one after the other:
 
 * ``respite`` — the real app (``python -m respite``);
 * ``floor`` — bench/floor_tray.py, a bare PySide6 tray icon with a 3-item menu;
-* ``workrave`` and ``safeeyes`` — Debian's packages, if installed.
+* ``workrave`` and ``safeeyes`` — Debian's packages, if installed;
+* with ``--imports``, two variants of the floor that first import what Respite's start-up
+  imports (bench/floor_with_imports.py; the list comes from a brief run of the app on
+  the same desktop, in its own HOME): ``floor+packages`` the stdlib and third-party
+  modules only, ``floor+imports`` Respite's own modules too.
 
 For each it measures the time from exec to its icon docked in trayer's panel (polling
 ``xwininfo -root -tree`` for a new window under the panel), then, after ``--settle``
@@ -107,11 +111,36 @@ def threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
-def commands(root: Path) -> dict[str, list[str]]:
+def startup_modules(desktop: Desktop, root: Path) -> Path:
+    """What a brief run of the app on `desktop` imports, one module name per line."""
+    from tests.gui.test_startup_imports import RUN_AND_LIST
+
+    home = root / "listing-home"
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "RESPITE_CONFIG_DIR": str(home / "respite-config"),
+        "RESPITE_DATA_DIR": str(home / "respite-data"),
+    }
+    listed = desktop.run([sys.executable, "-c", RUN_AND_LIST], env=env, timeout=120)
+    modules = json.loads(listed.stdout.strip().splitlines()[-1])["modules"]
+    listing = root / "startup-modules.txt"
+    listing.write_text("\n".join(modules), encoding="utf-8")
+    return listing
+
+
+def commands(desktop: Desktop, root: Path, *, imports: bool) -> dict[str, list[str]]:
     found = {
         "respite": [sys.executable, "-m", "respite"],
         "floor": [sys.executable, str(REPO / "bench" / "floor_tray.py")],
     }
+    if imports:
+        variant = [sys.executable, str(REPO / "bench" / "floor_with_imports.py")]
+        listing = str(startup_modules(desktop, root))
+        found["floor+packages"] = [*variant, listing, "--packages-only"]
+        found["floor+imports"] = [*variant, listing]
     if shutil.which("workrave"):
         found["workrave"] = ["workrave"]
     if shutil.which("safeeyes"):
@@ -119,7 +148,9 @@ def commands(root: Path) -> dict[str, list[str]]:
     return found
 
 
-def one_round(index: int, settle: float, idle: float) -> dict[str, dict[str, object]]:
+def one_round(
+    index: int, settle: float, idle: float, *, imports: bool
+) -> dict[str, dict[str, object]]:
     root = Path(tempfile.mkdtemp(prefix=f"respite-bench-{index}-"))
     desktop = Desktop.start(root)
     results: dict[str, dict[str, object]] = {}
@@ -127,7 +158,7 @@ def one_round(index: int, settle: float, idle: float) -> dict[str, dict[str, obj
     try:
         config = Path(desktop.env["RESPITE_CONFIG_DIR"])
         (config / "settings.toml").write_text(SETTINGS, encoding="utf-8")
-        for name, cmd in commands(root).items():
+        for name, cmd in commands(desktop, root, imports=imports).items():
             before = tray_windows(desktop)
             started = time.perf_counter()
             proc = desktop.spawn(cmd, name=name)
@@ -203,11 +234,14 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=30)
     parser.add_argument("--idle", type=float, default=60)
     parser.add_argument("--json", type=Path, help="also write every round's raw numbers here")
+    parser.add_argument(
+        "--imports", action="store_true", help="also run the floor after Respite's imports"
+    )
     args = parser.parse_args()
     compile_respite()
     rounds = []
     for index in range(args.rounds):
-        rounds.append(one_round(index, args.settle, args.idle))
+        rounds.append(one_round(index, args.settle, args.idle, imports=args.imports))
         print(f"round {index + 1}: {json.dumps(rounds[-1])}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rounds, indent=1), encoding="utf-8")
