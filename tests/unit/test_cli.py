@@ -531,6 +531,8 @@ def test_this_weeks_history_is_compared_with_last_week_by_the_same_time(
     assert out.splitlines()[-1] == "Much like this time last week. Steady is good."
     code, out, err = run(capsys, "history", "--week", "2026-W47")
     assert out.splitlines()[-1] != "Much like this time last week. Steady is good."
+    code, out, err = run(capsys, "history", "--week", "2026-W47", "--format", "json")
+    assert json.loads(out)["compared_so_far"] is False  # a past week: whole weeks
 
 
 def test_history_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
@@ -543,6 +545,7 @@ def test_history_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["week_start"] == "2026-11-23"
     assert data["worked_minutes"] == 58
     assert (data["breaks_due"], data["breaks_due_taken"], data["break_percentage"]) == (1, 1, 100)
+    assert data["compared_so_far"] is True  # this week: last week up to Monday 10:30
     monday = data["days"][0]
     assert monday["date"] == "2026-11-23"
     assert monday["first_activity"] == "09:00"

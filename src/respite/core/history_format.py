@@ -191,6 +191,9 @@ def week_json(week: WeekSummary, zone: tzinfo) -> str:
         "after_hours_meetings": week.after_hours_meetings,
         "after_hours_meetings_last_week": _meetings_last_week(week),
         "comparison": week.comparison.text if week.comparison is not None else None,
+        # True while the week is in progress: last week counts only up to the same
+        # weekday and time (the meetings "last week" above too).
+        "compared_so_far": week.comparison.so_far if week.comparison is not None else None,
         "days": [day_record(day, zone) for day in week.days],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
