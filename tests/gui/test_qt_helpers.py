@@ -70,6 +70,18 @@ def test_modules_imported_after_pyside_keep_no_source_in_memory(fresh_module) ->
     assert shibokensupport_feature().pyside_feature_dict["respite_probe_module"] == -1
 
 
+def test_sources_kept_before_the_switch_are_dropped(tmp_path: Path) -> None:
+    # What PySide6's check kept while PySide6 itself was imported (enum.py and its own
+    # packages, in the real app) is dropped while little has been allocated after it.
+    kept_earlier = tmp_path / "imported_before_the_switch.py"
+    kept_earlier.write_text("VALUE = 1\n" * 50)
+    assert linecache.getlines(str(kept_earlier))
+
+    assert qt.stop_keeping_module_sources()
+
+    assert str(kept_earlier) not in linecache.cache
+
+
 def test_the_replacement_check_answers_as_pyside_does(tmp_path: Path) -> None:
     def module(name: str, text: str | None) -> ModuleType:
         made = ModuleType(name)
