@@ -996,7 +996,17 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     """
     if not argv:
         return argparse.Namespace(**NO_ARGUMENTS)
-    return build_parser().parse_args(list(argv))
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(list(argv))
+    if unknown and args.command == "win":
+        # `respite win -5 kg on the bike`: argparse takes a leading dash for an option.
+        raise UsageError(
+            f'respite win: "{unknown[0]}" looks like an option; to start a win with "-", '
+            f'put -- before it: respite win -- "{unknown[0]} …"'
+        )
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def _never_fail_on_text(stream: TextIO | None) -> None:

@@ -223,6 +223,11 @@ def test_actions_need_the_running_app(capsys: pytest.CaptureFixture[str], argv: 
             'respite win: a small win needs a few words, e.g. respite win "shipped it".',
         ),
         (["win"], "respite win: the following arguments are required: text"),
+        (
+            ["win", "-5", "kg", "-lighter", "bike"],
+            'respite win: "-lighter" looks like an option; to start a win with "-", put -- '
+            'before it: respite win -- "-lighter …"',
+        ),
         (["break", "later"], "respite break: 'later' is not one of start, done, skip"),
         (["dance"], "respite: 'dance' is not a command; the commands are status, pause,"),
         (["--frobnicate"], "respite: unrecognized arguments: --frobnicate"),
