@@ -592,6 +592,21 @@ def test_a_number_typed_out_of_range_stays_and_is_explained(
     assert not runtime.settings_path.exists()
 
 
+def test_a_problem_shows_whole_in_a_narrow_window(qtbot, window: SettingsWindow) -> None:
+    window.tabs.setCurrentIndex(1)
+    window.resize(700, window.height())  # the problem beside the field wraps to many lines
+    box = window.field("breaks.short.every_minutes")
+    assert isinstance(box, QAbstractSpinBox)
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "500")
+    label = window.problem_label("breaks.short.every_minutes")
+    qtbot.waitUntil(lambda: label.isVisible() and label.width() > 0)
+    QApplication.processEvents()
+
+    assert label.height() >= label.heightForWidth(label.width())  # no line cut off
+
+
 @pytest.mark.parametrize(
     ("key", "start", "key_pressed", "after"),
     [

@@ -68,6 +68,7 @@ class ErrorLabel(QLabel):
         super().__init__(parent)
         self.what = what
         self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setAccessibleName(f"Problem with {what}")
@@ -119,10 +120,12 @@ def with_error(field: QWidget, error: ErrorLabel, *, below: bool = False) -> QWi
         policy.setHorizontalPolicy(QSizePolicy.Policy.Fixed)
         field.setSizePolicy(policy)
         layout.addWidget(field, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(error, 1, Qt.AlignmentFlag.AlignTop)
+        # No alignment flag: an aligned item gets its size hint's height, which a
+        # wrapping label computes for some other width, and its last lines were cut off.
+        layout.addWidget(error, 1)
         layout.addStretch(0)
     layout.setContentsMargins(0, 0, 0, 0)
-    cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     cell.setFocusProxy(field)
     return cell
 
