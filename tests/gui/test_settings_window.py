@@ -554,6 +554,53 @@ def test_save_from_the_question_keeps_a_window_with_problems_open(
     assert window.field("breaks.short.every_minutes").value() == 150
 
 
+def test_quit_closes_a_window_without_edits_at_once(window: SettingsWindow) -> None:
+    quits: list[str] = []
+    window.close_before_quitting(lambda: quits.append("quit"))
+    assert quits == ["quit"]
+    assert deleted(window)
+
+
+def test_quit_with_edits_waits_for_the_answer(window: SettingsWindow, runtime: Runtime) -> None:
+    quits: list[str] = []
+    set_value(window, "snooze.daily_limit", 9)
+
+    window.close_before_quitting(lambda: quits.append("quit"))
+    assert quits == [] and window.isVisible()
+    answer(window, QMessageBox.StandardButton.Cancel)  # "Keep editing": no quitting
+    assert quits == [] and window.isVisible()
+    window.reject()  # closing later is no quit either
+    assert quits == []
+
+
+@pytest.mark.parametrize(
+    ("button", "limit_after"),
+    [(QMessageBox.StandardButton.Save, 9), (QMessageBox.StandardButton.Discard, 6)],
+    ids=["save", "discard"],
+)
+def test_quit_with_edits_quits_once_they_are_saved_or_discarded(
+    window: SettingsWindow, runtime: Runtime, button: QMessageBox.StandardButton, limit_after: int
+) -> None:
+    quits: list[str] = []
+    set_value(window, "snooze.daily_limit", 9)
+    window.close_before_quitting(lambda: quits.append("quit"))
+    answer(window, button)
+    assert quits == ["quit"]
+    assert deleted(window)
+    assert runtime.settings.snooze.daily_limit == limit_after
+
+
+def test_quit_stays_off_when_the_edits_cannot_be_saved(
+    window: SettingsWindow, runtime: Runtime
+) -> None:
+    quits: list[str] = []
+    set_value(window, "breaks.short.every_minutes", 150)  # not below long breaks' 90
+    window.close_before_quitting(lambda: quits.append("quit"))
+    answer(window, QMessageBox.StandardButton.Save)
+    assert window.isVisible() and quits == []
+    assert not runtime.settings_path.exists()
+
+
 def test_closing_without_edits_or_from_code_does_not_ask(
     make_window: Callable[[], SettingsWindow],
 ) -> None:

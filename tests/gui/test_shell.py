@@ -141,6 +141,21 @@ def test_quit_history_and_settings_are_shell_intents(desktop: Desktop, qtbot) ->
     assert {"history", "settings"} <= set(desktop.menu.actions_by_key())
 
 
+def test_quit_asks_about_unsaved_settings_edits_first(desktop: Desktop, qtbot) -> None:
+    quits: list[str] = []
+    desktop.quit_requested.connect(lambda: quits.append("quit"))
+    desktop.handle_intent("settings")
+    window = desktop.settings_window
+    assert window is not None
+    window.field("snooze.daily_limit").setValue(9)
+
+    desktop.menu.actions_by_key()["quit"].trigger()
+    assert quits == [] and window.save_question is not None
+
+    window.save_question.button(QMessageBox.StandardButton.Discard).click()
+    assert quits == ["quit"]
+
+
 def test_a_left_click_opens_the_same_menu(desktop: Desktop, qtbot) -> None:
     desktop.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
     qtbot.waitUntil(desktop.menu.menu.isVisible, timeout=2000)

@@ -269,6 +269,7 @@ class SettingsWindow(QDialog):
         self._changes_on_disk = 0  # heard of so far, so Apply can tell one it just read
         self._message_is_error = False
         self.save_question: QMessageBox | None = None  # open while closing asks
+        self._then_quit: Callable[[], None] | None = None  # Quit waits for the answer
 
         self.setWindowTitle("Respite settings")
         self.setAccessibleName("Respite settings")
@@ -475,6 +476,23 @@ class SettingsWindow(QDialog):
             return
         super().closeEvent(event)
 
+    def close_before_quitting(self, quit_app: Callable[[], None]) -> None:
+        """Close for the tray's Quit, asking first about unsaved edits as the close
+        button does; `quit_app` runs once the window is closed, not if the user keeps
+        editing or the edits can't be saved."""
+        self._then_quit = quit_app
+        if self._asked_to_save():
+            self.raise_()
+            self.activateWindow()
+        else:
+            self.reject()
+
+    def done(self, result: int) -> None:  # Qt override: accept() and reject() end here
+        super().done(result)
+        quit_app, self._then_quit = self._then_quit, None
+        if quit_app is not None:
+            quit_app()
+
     def _asked_to_save(self) -> bool:
         """With unsaved edits, ask whether to save them and say True: the window stays
         open until the answer, which `_answered` acts on (not waited for here). Escape and
@@ -510,6 +528,8 @@ class SettingsWindow(QDialog):
             self.accept()  # stays open if the edits can't be saved, saying why
         elif answer == QMessageBox.StandardButton.Discard:
             self.reject()
+        if self.isVisible():  # kept editing, or saving failed: Quit is off
+            self._then_quit = None
 
     def changeEvent(self, event: QEvent) -> None:  # Qt override
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -308,9 +308,17 @@ class Desktop(QObject):
             case "settings":
                 self.open_settings()
             case "quit":
-                emit(self.quit_requested)
+                self._quit()
             case _:
                 log.error("unknown menu intent %r", key)
+
+    def _quit(self) -> None:
+        """The tray's Quit: unsaved edits in the settings window are asked about first."""
+        window = self.settings_window
+        if window is not None and shiboken6.isValid(window) and window.isVisible():
+            window.close_before_quitting(lambda: emit(self.quit_requested))
+        else:
+            emit(self.quit_requested)
 
     def handle_choice(self, nudge: Nudge, key: str) -> None:
         """A button on a notification or popup."""
