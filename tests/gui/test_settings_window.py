@@ -868,6 +868,32 @@ def test_a_change_on_disk_with_edits_asks_first(
     assert not window.is_dirty()
 
 
+def test_keep_my_edits_keeps_the_other_changes_on_disk_too(
+    qtbot, window: SettingsWindow, runtime: Runtime
+) -> None:
+    set_value(window, "snooze.daily_limit", 9)
+    set_value(window, "why", "Dinner with the kids")
+    write_externally(
+        runtime,
+        'why = "Evenings are mine"\n[breaks.short]\nevery_minutes = 40\n'
+        '[work_hours]\nfriday = ["09:00-12:00"]\n',
+    )
+    click(qtbot, window.banner.secondary)  # keep my edits
+
+    # Edited here: as edited. Changed on disk only: as the file says now.
+    assert window.field("snooze.daily_limit").value() == 9
+    assert window.field("why").text() == "Dinner with the kids"
+    assert window.field("breaks.short.every_minutes").value() == 40
+    assert window.days["friday"].texts() == ["09:00-12:00"]
+    click(qtbot, window.apply_button)
+
+    saved = on_disk(runtime)
+    assert saved.snooze.daily_limit == 9
+    assert saved.why == "Dinner with the kids"
+    assert saved.breaks.short.every_minutes == 40
+    assert [str(w) for w in saved.work_hours.windows(4)] == ["09:00-12:00"]
+
+
 def test_a_rejected_file_is_explained_in_the_banner(
     window: SettingsWindow, runtime: Runtime
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, tzinfo
 from functools import cache
 from typing import Any
@@ -147,6 +147,14 @@ def _get(document: Mapping[str, Any], key: str) -> Any:
     for part in key.split("."):
         value = value[part]
     return value
+
+
+def _part(document: Mapping[str, Any], key: str) -> Any:
+    """`_get`, with None for a part the document leaves out (no calendars, say)."""
+    try:
+        return _get(document, key)
+    except KeyError:
+        return None
 
 
 def _put(document: dict[str, Any], key: str, value: Any) -> None:
@@ -1027,28 +1035,44 @@ class SettingsWindow(QDialog):
     def _load(self, settings: Settings) -> None:
         self._baseline = settings
         self._loaded_entries = (*settings.calendars, *settings.hooks)
+        self._show(settings, self._parts())
+        self._validate()
+
+    def _parts(self) -> list[str]:
+        """What the window edits, each part by its key in the settings document."""
+        days = [f"work_hours.{day}" for day in WEEKDAYS]
+        lists = ["reminders", "calendars", "hooks"]
+        return ["why", "timezone", *days, *self._scalar_keys(), *lists]
+
+    def _show(self, settings: Settings, parts: Collection[str]) -> None:
+        """Put `parts` of `settings` in the fields, leaving the other fields as they are."""
         document = settings_to_document(settings)
+        document.setdefault("calendar", _default_calendar_table())
         self._loading = True
         try:
             why = self._fields["why"]
             assert isinstance(why, QLineEdit)
-            why.setText(settings.why)
-            if settings.timezone:
+            if "why" in parts:
+                why.setText(settings.why)
+            if "timezone" in parts and settings.timezone:
                 self.timezone.setCurrentText(settings.timezone)
-            else:
+            elif "timezone" in parts:
                 self.timezone.setCurrentIndex(0)
                 self.timezone.setEditText(SYSTEM_ZONE)
             for index, day in enumerate(WEEKDAYS):
-                self.days[day].set_windows(settings.work_hours.windows(index))
-            document.setdefault("calendar", _default_calendar_table())
+                if f"work_hours.{day}" in parts:
+                    self.days[day].set_windows(settings.work_hours.windows(index))
             for key in self._scalar_keys():
-                self._set_value(self._fields[key], _get(document, key))
-            self.reminders.set_reminders(settings.reminders)
-            self.calendars.set_values(settings.calendars)
-            self.hooks.set_values(settings.hooks)
+                if key in parts:
+                    self._set_value(self._fields[key], _get(document, key))
+            if "reminders" in parts:
+                self.reminders.set_reminders(settings.reminders)
+            if "calendars" in parts:
+                self.calendars.set_values(settings.calendars)
+            if "hooks" in parts:
+                self.hooks.set_values(settings.hooks)
         finally:
             self._loading = False
-        self._validate()
 
     @staticmethod
     def _set_value(widget: QWidget, value: Any) -> None:
@@ -1257,7 +1281,17 @@ class SettingsWindow(QDialog):
         )
 
     def _keep_edits(self) -> None:
-        self._baseline = self.runtime.settings  # what Apply now changes is the file as it is
+        """Keep what was edited here and take everything else from the changed file, so
+        that Apply writes these edits into the file as it is now instead of putting back
+        what the window was opened with."""
+        mine = self._candidate_document()
+        before = settings_to_document(self._baseline)
+        before.setdefault("calendar", _default_calendar_table())
+        untouched = [part for part in self._parts() if _part(mine, part) == _part(before, part)]
+        changed = self.runtime.settings
+        self._baseline = changed  # what Apply now changes is the file as it is
+        self._loaded_entries += (*changed.calendars, *changed.hooks)
+        self._show(changed, untouched)
         self._validate()
 
     def _rejected_on_disk(self, messages: list[str]) -> None:
