@@ -129,7 +129,8 @@ def test_a_full_disk_at_lock_sleep_or_unlock_is_logged_and_sampling_goes_on(
 def test_clicking_a_plain_balloon_opens_the_popup(wired) -> None:
     app, _ = wired
     desktop = app.desktop
-    desktop._last_nudge = break_nudge()
+    nudge = break_nudge()
+    desktop._open_nudges = {nudge.id: nudge}  # shown as a notification, not answered
     desktop.tray.icon.messageClicked.emit()
     assert desktop.popups.current is not None
     assert desktop.popups.current.nudge.title == "Time for a short break"

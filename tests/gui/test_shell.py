@@ -216,6 +216,70 @@ def test_a_nudge_the_notification_server_fails_to_take_goes_to_the_popup(
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+class ScreenNotifier(QObject):
+    """A notification server's screen: one notification of each kind, as dunst replaces."""
+
+    choice_made = Signal(object, str)
+    dismissed = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_screen: dict[str, Nudge] = {}
+
+    def show(self, nudge: Nudge) -> None:
+        self.on_screen = {i: n for i, n in self.on_screen.items() if n.kind is not nudge.kind}
+        self.on_screen[nudge.id] = nudge
+
+    def close(self, nudge_id: str) -> None:
+        self.on_screen.pop(nudge_id, None)
+
+
+@pytest.fixture
+def screen(runtime: Runtime) -> Iterator[tuple[Desktop, ScreenNotifier]]:
+    notifier = ScreenNotifier()
+    shell = Desktop(runtime, notifier, tray_wait_ms=0)
+    shell.start()
+    yield shell, notifier
+    shell.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def reminder_nudge() -> Nudge:
+    return Nudge(NudgeKind.REMINDER, at("10:32"), "Drink some water", "", (Choice("ok", "OK"),))
+
+
+def test_a_break_taken_from_the_menu_clears_its_nudge_behind_a_later_one(
+    screen: tuple[Desktop, ScreenNotifier], runtime: Runtime, clock: FakeClock
+) -> None:
+    shell, notifier = screen
+    for _ in range(31 * 2):  # half a minute at a time, as the app samples
+        clock.advance(30)
+        runtime.sample()
+    [break_id] = notifier.on_screen
+    shell.show_nudge(reminder_nudge())  # a reminder came after it
+
+    shell.handle_intent("start_break")  # the tray menu's "Take a break now"
+
+    assert break_id not in notifier.on_screen
+    assert [n.kind for n in notifier.on_screen.values()] == [NudgeKind.REMINDER]
+
+
+def test_a_clicked_balloon_brings_back_only_a_nudge_still_unanswered(
+    screen: tuple[Desktop, ScreenNotifier], runtime: Runtime
+) -> None:
+    shell, notifier = screen
+    nudge = break_nudge()
+    shell.show_nudge(nudge)
+    shell.tray.icon.messageClicked.emit()  # the status balloon, say
+    assert shell.popups.current is not None and shell.popups.current.nudge is nudge
+    shell.popups.close(nudge.id)
+
+    emit(notifier.choice_made, nudge, "skip")  # answered in the notification
+    shell.tray.icon.messageClicked.emit()
+
+    assert shell.popups.current is None or not shell.popups.current.isVisible()
+
+
 @pytest.mark.parametrize(
     ("label", "kind"),
     [

@@ -101,7 +101,8 @@ class Desktop(QObject):
             self.popups.dismissed.connect(self._dismissed)
         self.tray.icon.messageClicked.connect(self._balloon_clicked)
         self._ideas = load_ideas()
-        self._last_nudge: Nudge | None = None
+        # Shown and not answered yet, by id, the newest last; one of each kind at most.
+        self._open_nudges: dict[str, Nudge] = {}
         self._status_line = ""
         self._pending_notices: list[str] = []
         # Built on first use: the break window at the first break, the status window
@@ -161,7 +162,9 @@ class Desktop(QObject):
     # ----- showing -------------------------------------------------------------------
 
     def show_nudge(self, nudge: Nudge) -> None:
-        self._last_nudge = nudge
+        for older in [n for n in self._open_nudges.values() if n.kind is nudge.kind]:
+            del self._open_nudges[older.id]  # a reminder takes the place of what it repeats
+        self._open_nudges[nudge.id] = nudge
         if self.notifier is self.popups:
             self.popups.show(nudge)
             return
@@ -177,12 +180,13 @@ class Desktop(QObject):
 
     def show_status(self, status: Status) -> None:
         line = status_line(status, self.runtime.zone())
-        pending = self._last_nudge
-        if pending is not None and pending.kind.is_break and status.phase is not Phase.BREAK_DUE:
-            # Taken, snoozed or skipped from the menu or the CLI: the nudge has had its say.
-            self._last_nudge = None
-            self.notifier.close(pending.id)
-            self.popups.close(pending.id)
+        if status.phase is not Phase.BREAK_DUE:
+            # Taken, snoozed or skipped from the menu or the CLI: a break nudge still on
+            # screen (behind a later reminder or heads-up, say) has had its say.
+            for pending in [n for n in self._open_nudges.values() if n.kind.is_break]:
+                del self._open_nudges[pending.id]
+                self.notifier.close(pending.id)
+                self.popups.close(pending.id)
         self.tray.show_status(status, line)
         self._status_line = line
         if self._status_window is not None:
@@ -271,8 +275,11 @@ class Desktop(QObject):
         self._pending_notices = []
 
     def _balloon_clicked(self) -> None:
-        if self._last_nudge is not None and self._last_nudge.choices:
-            self.popups.show(self._last_nudge)
+        """A balloon clicked (the status, a notice): the newest nudge still waiting for an
+        answer opens in the popup; one already answered or dismissed does not come back."""
+        waiting = [n for n in self._open_nudges.values() if n.choices]
+        if waiting:
+            self.popups.show(waiting[-1])
 
     def _settings_applied(self, settings: Any) -> None:
         self.menu.set_snooze_choices(settings.snooze.choices_minutes)
@@ -322,9 +329,10 @@ class Desktop(QObject):
 
     def handle_choice(self, nudge: Nudge, key: str) -> None:
         """A button on a notification or popup."""
-        if key == "win":
+        if key == "win":  # the nudge still waits for its own answer
             self._log_a_win()
         else:
+            self._open_nudges.pop(nudge.id, None)
             self._perform("choice", key=key)
 
     def _log_a_win(self) -> None:
@@ -341,6 +349,7 @@ class Desktop(QObject):
             self._perform("win", text=text)
 
     def _dismissed(self, nudge: Nudge) -> None:
+        self._open_nudges.pop(nudge.id, None)
         if self.runtime.running:  # a popup may fade after Respite began to stop
             try:
                 self.runtime.engine.dismissed(nudge)
