@@ -323,6 +323,21 @@ def test_an_unanswered_popup_fades_and_counts_as_ignored(qtbot, runtime, desktop
     assert notifier.current is None
 
 
+def test_a_popup_opens_where_the_tray_icon_is_when_it_opens(
+    desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    place = [QRect(0, 0, 22, 22)]  # the panel has not placed the icon yet
+    monkeypatch.setattr(desktop.tray.icon, "geometry", lambda: place[0])
+    desktop._tray_found()
+    place[0] = QRect(700, 0, 22, 22)  # placed at the top right
+
+    desktop.show_nudge(break_nudge())  # minutes later
+
+    popup = desktop.popups.current
+    assert popup is not None
+    assert popup.pos().x() > 400 and popup.pos().y() < 100
+
+
 def test_the_popup_never_takes_focus_and_sits_by_the_tray(qtbot) -> None:
     popup = NudgePopup(break_nudge())
     qtbot.addWidget(popup)

@@ -6,6 +6,7 @@ buttons, most sessions never show one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRect, Signal
@@ -24,8 +25,10 @@ class PopupNotifier(QObject):
     dismissed = Signal(object)
     supports_actions = True
 
-    def __init__(self, tray_area: QRect | None = None) -> None:
+    def __init__(self, tray_area: Callable[[], QRect | None] = lambda: None) -> None:
         super().__init__()
+        # Asked at each popup: the panel places the icon some time after it is shown,
+        # and may move it later.
         self.tray_area = tray_area
         self.current: NudgePopup | None = None
 
@@ -38,7 +41,7 @@ class PopupNotifier(QObject):
         popup.choice_made.connect(lambda key: self._answered(popup, key))
         popup.dismissed.connect(lambda: self._ignored(popup))
         self.current = popup
-        popup.show_near(self.tray_area)
+        popup.show_near(self.tray_area())
 
     def close(self, nudge_id: str) -> None:
         """Withdraw the popup of a nudge that no longer applies (not counted as ignored)."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import shiboken6
 from PySide6 import QtCore  # `QtCore.Qt` only off the start-up path (see respite.qt)
-from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QObject, QRect, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from respite.core.break_ideas import load_ideas, pick_idea
@@ -92,7 +92,7 @@ class Desktop(QObject):
         self.menu = TrayMenu(settings.snooze.choices_minutes)
         self.menu.action_requested.connect(self.handle_intent)
         self.tray = Tray(self.menu)
-        self.popups = PopupNotifier()
+        self.popups = PopupNotifier(self._tray_area)
         self.notifier: Notifier = notifier or self.popups
         self.notifier.choice_made.connect(self.handle_choice)
         self.notifier.dismissed.connect(self._dismissed)
@@ -260,8 +260,11 @@ class Desktop(QObject):
     def _tray_found(self) -> None:
         self.tray_available = True
         self.tray.show()
-        self.popups.tray_area = self.tray.icon.geometry()
         self._tell_pending()
+
+    def _tray_area(self) -> QRect | None:
+        """Where the tray icon is now (None without a tray): a popup opens beside it."""
+        return self.tray.icon.geometry() if self.tray_available else None
 
     def _no_tray(self) -> None:
         log.warning("no system tray after waiting; using a small window instead")
