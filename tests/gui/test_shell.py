@@ -38,6 +38,7 @@ from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
 from respite.ui.nudge_popup import NudgePopup, popup_position
 from respite.ui.popup import PopupNotifier
 from respite.ui.shell import Desktop
+from respite.ui.tray import TrayWaiter
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 23)
@@ -571,6 +572,38 @@ def test_no_tray_means_a_small_window_and_one_hint(qtbot, runtime) -> None:
     shell.status_window.take_break.click()
     assert kinds(runtime)[-1] is EventKind.BREAK_STARTED
     shell.close()
+
+
+def test_the_no_tray_window_is_tall_enough_for_its_hint(qtbot, runtime) -> None:
+    shell = Desktop(runtime, tray_wait_ms=0)
+    try:
+        shell._no_tray()
+        hint = shell.status_window.hint
+        QApplication.processEvents()
+        assert hint.height() >= hint.heightForWidth(hint.width())  # no line cut off
+    finally:
+        shell.close()
+
+
+def test_a_tray_that_turns_up_after_the_wait_gets_the_icon(
+    qtbot, runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tray_there = [False]
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", lambda: tray_there[0])
+    shell = Desktop(runtime, tray_wait_ms=0)
+    shell.waiter = TrayWaiter(wait_ms=20, poll_ms=10, late_poll_ms=10)
+    shell.waiter.tray_found.connect(shell._tray_found)
+    shell.waiter.gave_up.connect(shell._no_tray)
+    try:
+        shell.start()
+        qtbot.waitUntil(lambda: shell._status_window is not None, timeout=2000)
+        assert shell.status_window.isVisible() and not shell.tray_available
+
+        tray_there[0] = True  # the panel started late, or came back
+        qtbot.waitUntil(lambda: shell.tray_available, timeout=2000)
+        assert not shell.status_window.isVisible()
+    finally:
+        shell.close()
 
 
 def test_every_state_has_light_dark_and_template_icons(qapp) -> None:

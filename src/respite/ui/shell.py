@@ -258,6 +258,9 @@ class Desktop(QObject):
             self.status_window.activateWindow()
 
     def _tray_found(self) -> None:
+        if self._status_window is not None and self._status_window.isVisible():
+            log.info("a system tray turned up; Respite's icon is there now")
+            self._status_window.close()
         self.tray_available = True
         self.tray.show()
         self._tell_pending()

@@ -45,3 +45,5 @@ class StatusWindow(QWidget):
     def show_hint(self, text: str) -> None:
         self.hint.setText(text)
         self.hint.setVisible(True)
+        # Tall enough for the wrapped hint at the window's width, even when already shown.
+        self.resize(self.width(), max(self.heightForWidth(self.width()), self.height()))

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # How long to wait for a tray at login: autostart can beat the panel.
 TRAY_WAIT_MS = 10_000
 TRAY_POLL_MS = 500
+# After giving up: a panel started late or restarted still gets the icon, soon enough.
+TRAY_LATE_POLL_MS = 10_000
 PAUSES = (
     ("&30 minutes", "pause:30"),
     ("&1 hour", "pause:60"),
@@ -119,14 +121,21 @@ class Tray(QObject):
 
 
 class TrayWaiter(QObject):
-    """Polls for a system tray for up to TRAY_WAIT_MS, then reports either way."""
+    """Polls for a system tray for up to TRAY_WAIT_MS, then reports either way; after
+    giving up it keeps looking, slowly, and reports a tray that turns up later."""
 
     tray_found = Signal()
     gave_up = Signal()
 
-    def __init__(self, wait_ms: int = TRAY_WAIT_MS, poll_ms: int = TRAY_POLL_MS) -> None:
+    def __init__(
+        self,
+        wait_ms: int = TRAY_WAIT_MS,
+        poll_ms: int = TRAY_POLL_MS,
+        late_poll_ms: int = TRAY_LATE_POLL_MS,
+    ) -> None:
         super().__init__()
         self._tries = max(1, wait_ms // poll_ms)
+        self._late_poll_ms = late_poll_ms
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self._poll)
@@ -146,6 +155,6 @@ class TrayWaiter(QObject):
         if QSystemTrayIcon.isSystemTrayAvailable():
             self._timer.stop()
             emit(self.tray_found)
-        elif self._tries <= 0:
-            self._timer.stop()
+        elif self._tries == 0:
+            self._timer.setInterval(self._late_poll_ms)
             emit(self.gave_up)
