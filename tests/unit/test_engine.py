@@ -496,6 +496,16 @@ def test_done_for_today_silences_breaks_and_boundaries_until_tomorrow() -> None:
     assert sim.engine.status().work_left == 0
 
 
+def test_done_for_today_in_the_morning_says_see_you_tomorrow_not_after_lunch() -> None:
+    sim = Simulation(Settings(), at(MONDAY, "09:00"))  # the default hours break for lunch
+    sim.run_until(at(MONDAY, "10:00"), always)
+    sim.engine.done_for_today()
+
+    assert sim.engine.status().next_work_start == at(MONDAY + timedelta(1), "09:00")
+    sim.run_until(at(MONDAY, "13:20"), never)
+    assert sim.engine.status().next_work_start == at(MONDAY + timedelta(1), "09:00")
+
+
 # ----- clocks and zones ----------------------------------------------------------------
 
 

@@ -1105,12 +1105,19 @@ class Engine:
             if state.snoozed_until and state.snoozed_until > now
             else None,
             break_ends_at=state.on_break.planned_end if state.on_break else None,
-            next_work_start=self._schedule.next_window_start(now),
+            next_work_start=self._next_work_start(now, done_today),
             done_for_today=done_today is not None,
             snoozes_left=max(0, limit - self.snoozes_today(now)) if limit else None,
             day_off_reason=self._day_off_reasons.get(day),
             last_meeting_ends=last.end if last is not None and last.end > now else None,
         )
+
+    def _next_work_start(self, now: datetime, done_today: Interval | None) -> datetime | None:
+        """When work hours start again for the user: after a "done for today", not the
+        afternoon's window of the day they called done, but the first at or after its end."""
+        if done_today is None:
+            return self._schedule.next_window_start(now)
+        return self._schedule.next_window_start(done_today.end - timedelta(microseconds=1))
 
     def next_wakeup(self) -> datetime:
         """The earliest moment anything can become due without new input; the shell sets
