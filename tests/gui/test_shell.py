@@ -38,7 +38,7 @@ from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
 from respite.ui.nudge_popup import NudgePopup, popup_position
 from respite.ui.popup import PopupNotifier
 from respite.ui.shell import Desktop
-from respite.ui.tray import TrayWaiter
+from respite.ui.tray import TrayMenu, TrayWaiter
 
 LONDON = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 23)
@@ -123,6 +123,12 @@ def test_every_tray_menu_entry_lands_in_the_log(
     assert (action.isEnabled() and action.isVisible()) or key.startswith(("snooze", "pause"))
     action.trigger()
     assert logged(runtime)[-1] == (kind, data)
+
+
+def test_snooze_entries_read_well_and_share_no_access_key(runtime: Runtime) -> None:
+    menu = TrayMenu([1, 10, 15, 30])
+    labels = [action.text() for action in menu.snooze_menu.actions()]
+    assert labels == ["1 minute", "10 minutes", "15 minutes", "&30 minutes"]
 
 
 def test_resume_replaces_pause_in_the_menu(desktop: Desktop, runtime: Runtime) -> None:

@@ -68,8 +68,12 @@ class TrayMenu(QObject):
 
     def set_snooze_choices(self, minutes: Sequence[int]) -> None:
         self.snooze_menu.clear()
-        for length in minutes:
-            self._add(self.snooze_menu, f"&{length} minutes", f"snooze:{length}")
+        first_digits = [str(length)[0] for length in minutes]
+        for length, digit in zip(minutes, first_digits, strict=True):
+            # An access key only where it picks one entry: 1, 10 and 15 share "1".
+            key = "&" if first_digits.count(digit) == 1 else ""
+            unit = "minute" if length == 1 else "minutes"
+            self._add(self.snooze_menu, f"{key}{length} {unit}", f"snooze:{length}")
 
     def actions_by_key(self) -> dict[str, QAction]:
         found = {}
