@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
+    QInputDialog,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSystemTrayIcon,
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core.clock import FakeClock
-from respite.core.engine import Phase
+from respite.core.engine import WIN_MAX_CHARACTERS, Phase
 from respite.core.errors import UNEXPECTED
 from respite.core.events import EventKind
 from respite.core.nudges import Choice, Nudge, NudgeKind
@@ -37,7 +39,7 @@ from respite.ui.break_window import BreakWindow, countdown_text
 from respite.ui.icons import STATE_NAMES, palette_variant, state_icon
 from respite.ui.nudge_popup import NudgePopup, popup_position
 from respite.ui.popup import PopupNotifier
-from respite.ui.shell import Desktop
+from respite.ui.shell import Desktop, ask_win_text
 from respite.ui.tray import TrayMenu, TrayWaiter
 
 LONDON = ZoneInfo("Europe/London")
@@ -123,6 +125,21 @@ def test_every_tray_menu_entry_lands_in_the_log(
     assert (action.isEnabled() and action.isVisible()) or key.startswith(("snooze", "pause"))
     action.trigger()
     assert logged(runtime)[-1] == (kind, data)
+
+
+def test_the_win_question_stops_typing_at_the_limit_and_keeps_the_words(qtbot) -> None:
+    def type_too_much() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        field = dialog.findChild(QLineEdit)
+        QTest.keyClicks(field, "ran the whole way " * 40)  # 720 characters
+        dialog.accept()
+
+    QTimer.singleShot(0, type_too_much)
+    text = ask_win_text()
+
+    assert text is not None and len(text) == WIN_MAX_CHARACTERS
+    assert text.startswith("ran the whole way")
 
 
 def test_snooze_entries_read_well_and_share_no_access_key(runtime: Runtime) -> None:

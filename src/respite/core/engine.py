@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 # The shell samples idle time at least this often while running.
 OBSERVE_EVERY = 30.0
+WIN_MAX_CHARACTERS = 500  # a small win is a line, not a diary entry
 # No observation for longer than this means the machine slept or Respite was not running.
 SLEEP_GAP = timedelta(seconds=150)
 # A boundary nudge or reminder not shown within this much of its time is dropped.
@@ -1036,8 +1037,8 @@ class Engine:
         cleaned = " ".join(text.split())
         if not cleaned:
             raise ActionError('A small win needs a few words, e.g. respite win "shipped it".')
-        if len(cleaned) > 500:
-            raise ActionError("Keep a small win under 500 characters.")
+        if len(cleaned) > WIN_MAX_CHARACTERS:
+            raise ActionError(f"Keep a small win under {WIN_MAX_CHARACTERS} characters.")
         self._record(EventKind.WIN, {"text": cleaned})
 
     def dismissed(self, nudge: Nudge) -> None:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from respite.core import messages
+from respite.core.engine import WIN_MAX_CHARACTERS
 from respite.core.errors import UNEXPECTED, UserFacingError
 from respite.core.history_format import (
     day_label,
@@ -184,7 +185,7 @@ class HistoryWindow(QWidget):
         self.win_edit = QLineEdit()
         self.win_edit.setPlaceholderText("A small win from today…")
         self.win_edit.setAccessibleName("Add a small win")
-        self.win_edit.setMaxLength(500)
+        self.win_edit.setMaxLength(WIN_MAX_CHARACTERS)
         self.add_win_button = QPushButton("&Add win")
         self.add_win_button.setEnabled(False)
         self.win_edit.textChanged.connect(

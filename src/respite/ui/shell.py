@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QRect, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from respite.core.break_ideas import load_ideas, pick_idea
-from respite.core.engine import Phase, Status
+from respite.core.engine import WIN_MAX_CHARACTERS, Phase, Status
 from respite.core.errors import UNEXPECTED, UserFacingError
 from respite.core.nudges import Nudge
 from respite.core.settings import BreakWindowStyle
@@ -63,10 +63,17 @@ class Notifier(Protocol):
 
 
 def ask_win_text() -> str | None:
-    from PySide6.QtWidgets import QInputDialog  # dialogs load when first shown
+    from PySide6.QtWidgets import QInputDialog, QLineEdit  # dialogs load when first shown
 
-    text, ok = QInputDialog.getText(None, "A small win", "What went well? Even small counts.")
-    return text if ok and text.strip() else None
+    dialog = QInputDialog()
+    dialog.setWindowTitle("A small win")
+    dialog.setLabelText("What went well? Even small counts.")
+    dialog.setInputMode(QInputDialog.InputMode.TextInput)  # builds the line edit now
+    for field in dialog.findChildren(QLineEdit):  # typing stops at the limit: nothing lost
+        field.setMaxLength(WIN_MAX_CHARACTERS)
+    text = dialog.textValue() if dialog.exec() else ""
+    dialog.deleteLater()
+    return text if text.strip() else None
 
 
 class Desktop(QObject):
