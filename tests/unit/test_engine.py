@@ -496,6 +496,18 @@ def test_done_for_today_silences_breaks_and_boundaries_until_tomorrow() -> None:
     assert sim.engine.status().work_left == 0
 
 
+def test_a_spell_away_long_enough_for_a_break_counts_under_a_longer_idle_setting() -> None:
+    # Away after 5 minutes without input, but 2 minutes away counts as a short break.
+    settings = Settings(breaks=Breaks(idle_after_seconds=300))
+    sim = Simulation(settings, at(MONDAY, "09:00"))
+    sim.run_until(
+        at(MONDAY, "09:20"),
+        active_between(LONDON, [("09:00", "09:10"), ("09:14", "09:20")], MONDAY),
+    )
+    assert EventKind.NATURAL_BREAK in sim.sink.kinds()
+    assert sim.engine.status().next_break_in > 20 * 60  # the 10 minutes before it reset
+
+
 def test_done_for_today_in_the_morning_says_see_you_tomorrow_not_after_lunch() -> None:
     sim = Simulation(Settings(), at(MONDAY, "09:00"))  # the default hours break for lunch
     sim.run_until(at(MONDAY, "10:00"), always)

@@ -584,7 +584,12 @@ class Engine:
 
     def _record_activity(self, now: datetime, idle_seconds: float) -> None:
         last_input = now - timedelta(seconds=idle_seconds)
-        threshold = self._idle_threshold()
+        # A spell without input long enough to count as a break is never active time,
+        # even under a longer idle_after_seconds: "away 4 minutes counts" must count.
+        threshold = min(
+            self._idle_threshold(),
+            timedelta(seconds=self.settings.breaks.short.natural_after_seconds),
+        )
         spans = self.state.spans
         if spans and last_input - spans[-1].end <= threshold:
             if last_input > spans[-1].end:
