@@ -1,4 +1,5 @@
-"""The chime at the end of a break: played by the platform's player, else the beep."""
+"""The break window: the strict style's look, and the chime at the end of a break (played
+by the platform's player, else the beep)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from respite.core.break_ideas import BreakIdea
 from respite.core.clock import FakeClock
 from respite.ui import break_window as break_window_module
-from respite.ui.break_window import BreakWindow
+from respite.ui.break_window import BACKDROP_COLOUR, STRICT_CONTENT_WIDTH, BreakWindow
 from tests.processes import proc_state, wait_for
 
 START = datetime.fromisoformat("2026-11-23T10:00:00+00:00")
@@ -104,6 +107,83 @@ def test_closing_the_window_reaps_the_player(qtbot, beeps: list[None]) -> None:
     assert player.reaped == 0
     window.finish()
     assert player.reaped == 1
+
+
+# ----- the strict style ------------------------------------------------------------------
+
+
+def contrast(first: QColor, second: QColor) -> float:
+    """WCAG's contrast ratio of two colours."""
+
+    def luminance(colour: QColor) -> float:
+        channels = [colour.redF(), colour.greenF(), colour.blueF()]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def strict_break(qtbot) -> BreakWindow:
+    clock = FakeClock(START)
+    window = BreakWindow(strict=True, sound=False, clock=clock.now)
+    qtbot.addWidget(window)
+    window.start("short", clock.now() + timedelta(minutes=2), BreakIdea("eyes", "Look far."))
+    return window
+
+
+def test_the_strict_style_centres_the_small_break_on_the_dark_backdrop(qtbot) -> None:
+    window = strict_break(qtbot)
+    assert window.isFullScreen()
+    image = window.grab().toImage()
+    backdrop = QColor(BACKDROP_COLOUR)
+    corners = [(5, 5), (image.width() - 5, image.height() - 5)]
+    assert all(image.pixelColor(x, y) == backdrop for x, y in corners)  # as the other screens
+
+    # The window's own content, its own size, in the middle: not spread over the screen.
+    content = window.content.geometry()
+    assert window.progress.width() <= STRICT_CONTENT_WIDTH < window.width()
+    assert content.width() <= STRICT_CONTENT_WIDTH
+    assert abs(content.center().x() - window.rect().center().x()) <= 1
+    assert abs(content.center().y() - window.rect().center().y()) <= 1
+    for button in (window.skip_button, window.done_button):
+        assert content.contains(button.mapTo(window, button.rect().center()))
+
+    for label in (window.heading, window.idea, window.countdown):  # readable on the dark
+        text = label.palette().color(label.foregroundRole())
+        assert contrast(text, backdrop) >= 4.5, label.text()
+
+
+def test_the_strict_style_keeps_the_keyboard_and_the_buttons(qtbot) -> None:
+    window = strict_break(qtbot)
+    qtbot.waitUntil(lambda: window.focusWidget() is not None)  # once the window is active
+    focused = window.focusWidget()
+    assert focused in (window.skip_button, window.done_button)  # as in the small window
+    with qtbot.waitSignal(window.skip_clicked):
+        qtbot.keyClick(focused, Qt.Key.Key_Escape)  # from the focused button up to the window
+    assert isinstance(focused, QPushButton)
+    with qtbot.waitSignal(focused.clicked):
+        qtbot.keyClick(focused, Qt.Key.Key_Space)
+    with qtbot.waitSignal(window.skip_clicked):
+        window.skip_button.click()
+    with qtbot.waitSignal(window.done_clicked):
+        window.done_button.click()
+
+
+def test_the_window_style_after_a_strict_break_is_the_small_light_window_again(qtbot) -> None:
+    window = strict_break(qtbot)
+    window.finish()
+    window.strict = False  # the settings changed meanwhile
+    window.start("short", START + timedelta(minutes=2), BreakIdea("eyes", "Look far."))
+    never_strict = BreakWindow(sound=False, clock=lambda: START)
+    qtbot.addWidget(never_strict)
+    never_strict.start("short", START + timedelta(minutes=2), BreakIdea("eyes", "Look far."))
+    assert not window.isFullScreen()
+    assert window.size() == never_strict.size()
+    assert window.content.geometry() == window.rect()
+    colour = window.palette().color(QPalette.ColorRole.Window)
+    assert colour == QApplication.palette().color(QPalette.ColorRole.Window)
+    assert colour != QColor(BACKDROP_COLOUR)
 
 
 # ----- with a real child process --------------------------------------------------------

@@ -1,7 +1,7 @@
 """The break window: a small countdown with one kind idea, Done and Skip.
 
 It stays on top but is not full screen; the opt-in strict style covers every screen
-(a calm backdrop on each, the countdown on the primary one).
+(a calm backdrop on each, the same small countdown centred on the primary one).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -31,8 +31,12 @@ from respite.qt import emit
 
 log = logging.getLogger(__name__)
 
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum" for a widget's size
 WELCOME_BACK_MS = 4000
 REAP_AGAIN_MS = 5000  # while a chime's player is still to be collected
+BACKDROP_COLOUR = "#1e2428"  # the strict style's calm background, on every screen
+BACKDROP_TEXT_COLOUR = "#e6eaed"  # 13:1 on the backdrop (WCAG AA asks 4.5:1)
+STRICT_CONTENT_WIDTH = 520  # at most: the strict style keeps the small window's size
 
 
 def countdown_text(seconds: float) -> str:
@@ -90,7 +94,10 @@ class BreakWindow(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.skip_button)
         buttons.addWidget(self.done_button)
-        layout = QVBoxLayout(self)
+        # The break's own content; the window around it is this size, or the whole
+        # primary screen in the strict style, with the content centred on the backdrop.
+        self.content = QWidget(self)
+        layout = QVBoxLayout(self.content)
         layout.setContentsMargins(28, 22, 28, 20)
         layout.setSpacing(12)
         layout.addWidget(self.heading)
@@ -98,7 +105,10 @@ class BreakWindow(QWidget):
         layout.addWidget(self.countdown)
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
-        self.setMinimumWidth(380)
+        self.content.setMinimumWidth(380)
+        self._outer = QVBoxLayout(self)
+        self._outer.setContentsMargins(0, 0, 0, 0)
+        self._outer.addWidget(self.content)
         self._ends_at: datetime | None = None
         self._total = 1.0
         self._tick = QTimer(self)
@@ -129,6 +139,7 @@ class BreakWindow(QWidget):
         self.progress.setMaximum(int(self._total))
         self._update()
         self._tick.start()
+        self._style_for(strict=self.strict)
         if self.strict:
             self._cover_screens()
         else:
@@ -200,6 +211,22 @@ class BreakWindow(QWidget):
         self.finish()
         super().closeEvent(event)
 
+    def _style_for(self, *, strict: bool) -> None:
+        """Strict: the backdrop's colours, light text, the content at most
+        `STRICT_CONTENT_WIDTH` wide in the middle of the screen. Else the window's own."""
+        if strict:
+            palette = QPalette(self.palette())
+            palette.setColor(QPalette.ColorRole.Window, QColor(BACKDROP_COLOUR))
+            palette.setColor(QPalette.ColorRole.WindowText, QColor(BACKDROP_TEXT_COLOUR))
+            self.setPalette(palette)
+            self.content.setMaximumWidth(STRICT_CONTENT_WIDTH)
+            self._outer.setAlignment(self.content, Qt.AlignmentFlag.AlignCenter)
+        else:
+            self.setPalette(QPalette())  # nothing of its own: the application's colours
+            self.content.setMaximumWidth(QWIDGETSIZE_MAX)
+            self._outer.setAlignment(self.content, Qt.AlignmentFlag(0))
+        self.setAutoFillBackground(strict)
+
     def _cover_screens(self) -> None:
         primary = QGuiApplication.primaryScreen()
         for screen in QGuiApplication.screens():
@@ -207,7 +234,7 @@ class BreakWindow(QWidget):
                 continue
             backdrop = QWidget(None, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
             backdrop.setAccessibleName("Break backdrop")
-            backdrop.setStyleSheet("background: #1e2428;")
+            backdrop.setStyleSheet(f"background: {BACKDROP_COLOUR};")
             backdrop.setGeometry(screen.geometry())
             backdrop.showFullScreen()
             self._backdrops.append(backdrop)
