@@ -496,6 +496,15 @@ def test_done_for_today_silences_breaks_and_boundaries_until_tomorrow() -> None:
     assert sim.engine.status().work_left == 0
 
 
+def test_saying_im_stopping_brings_no_fresh_round_of_evening_nudges() -> None:
+    sim = Simulation(Settings(), at(MONDAY, "18:00"))
+    sim.run_until(at(MONDAY, "19:30"), always)
+    sim.engine.perform("done_for_today")  # "I'm stopping", then one last thing
+    sim.run_until(at(MONDAY, "21:00"), always)
+    evening = [n for n in sim.shown_local() if n.endswith("after_hours")]
+    assert len(evening) == AfterHours().max_nudges
+
+
 def test_a_spell_away_long_enough_for_a_break_counts_under_a_longer_idle_setting() -> None:
     # Away after 5 minutes without input, but 2 minutes away counts as a short break.
     settings = Settings(breaks=Breaks(idle_after_seconds=300))

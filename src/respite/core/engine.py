@@ -793,7 +793,9 @@ class Engine:
         period = self.off_period(now)
         if period is None or any(now in extra for extra in self.state.overtime):
             return []
-        key = iso(period.start)
+        # Counted per stretch of time off as the hours make it: "I'm stopping", a new zone
+        # or a calendar day off move where the period starts, but bring no fresh round.
+        key = iso(self._time_off_start(now))
         marks = self.state.after_hours.get(key, [])
         if len(marks) >= policy.max_nudges:
             return []
@@ -820,11 +822,8 @@ class Engine:
         if self._schedule.workday_at(now) is not None and done is None:
             return None
         evening = self._schedule.evening_key(now)
-        start = self._schedule.at_local(evening, 4)
+        start = self._time_off_start(now)
         end = self._schedule.at_local(evening + timedelta(days=1), 4)
-        previous = self._schedule.last_shift_before(now)
-        if previous is not None:
-            start = max(start, previous[1].end)
         if done is not None:
             start = max(start, done.start)
         if self._zone_changed_at is not None:
@@ -838,6 +837,18 @@ class Engine:
         if following is not None:
             end = min(end, following)
         return Interval(start, end)
+
+    def _time_off_start(self, now: datetime) -> datetime:
+        """Where the hours alone start the time off `now` falls in: the end of the last
+        shift, or 04:00 local (each evening and each day off counts on its own); inside
+        the hours (after "done for today"), the start of that day's shift."""
+        day = self._schedule.workday_at(now)
+        shift = self._schedule.shift_on(day) if day is not None else None
+        if shift is not None:
+            return shift.start
+        start = self._schedule.at_local(self._schedule.evening_key(now), 4)
+        previous = self._schedule.last_shift_before(now)
+        return start if previous is None else max(start, previous[1].end)
 
     def off_hours_active_seconds(self, period: Interval, now: datetime) -> float:
         """Active time in an off period up to `now`; asked-for overtime doesn't count."""
