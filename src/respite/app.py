@@ -1,15 +1,19 @@
 """The one place that builds the desktop app: it picks this system's adapters (idle time,
-notifications, fullscreen, sleep and lock) and wires them to the runtime and the shell."""
+notifications, fullscreen, sleep and lock) and wires them to the runtime and the shell.
+
+The fullscreen probe is asked by the runtime before each sample (`Runtime.before_sample`),
+so a break that falls due inside a presentation waits, and the probe adds no wake-up.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import weakref
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
-from respite.core.engine import OBSERVE_EVERY
 from respite.platform.fullscreen import FullscreenProbe, fullscreen_probe_for
 from respite.platform.idle import IdleSource, choose_idle_source
 from respite.runtime import Runtime
@@ -60,16 +64,16 @@ class DesktopApp(QObject):
         self.fullscreen = fullscreen or fullscreen_probe_for()
         self._fullscreen_held = False
         self._locked_at: datetime | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(round(OBSERVE_EVERY * 1000))
-        self._timer.timeout.connect(self.check_fullscreen)
+        # Every sample asks the probe first: a break due inside a presentation waits.
+        # Held weakly, as the runtime's other callbacks: no cycle back to this object.
+        me = weakref.ref(self)
+        runtime.before_sample = lambda: (app := me()) is not None and app._note_fullscreen()
         notifier = desktop.notifier
         if notifier is not desktop.popups and hasattr(notifier, "unavailable"):
             notifier.unavailable.connect(self._notifications_lost)
 
     def start(self) -> None:
         self.desktop.start()
-        self._timer.start()
         self.check_fullscreen()
         if sys.platform.startswith("linux"):
             self._watch_sleep_and_lock()
@@ -92,13 +96,20 @@ class DesktopApp(QObject):
         lock_source.session_unlocked.connect(self._unlocked)
 
     def check_fullscreen(self) -> None:
+        """Ask the probe now; a change is acted on at once (a sample)."""
+        if self._note_fullscreen():
+            # Released: a break held back is delivered right away, not at the next sample.
+            self.runtime.sample()
+
+    def _note_fullscreen(self) -> bool:
+        """Hold break nudges while a fullscreen window is up; True when that changed.
+        The runtime calls this before every sample."""
         active = self.fullscreen.is_fullscreen_active() is True
         if active == self._fullscreen_held:
-            return
+            return False
         self._fullscreen_held = active
         self.runtime.engine.set_hold("fullscreen", "fullscreen" if active else None)
-        # Released: a break held back is delivered right away, not at the next sample.
-        self.runtime.sample()
+        return True
 
     def _about_to_sleep(self) -> None:
         try:
@@ -127,7 +138,7 @@ class DesktopApp(QObject):
             self.desktop.popups.show(waiting[-1])
 
     def stop(self) -> None:
-        self._timer.stop()
+        self.runtime.before_sample = None
         self.desktop.close()
         self.fullscreen.close()
         notifier = self.desktop.notifier

@@ -6,7 +6,10 @@ every `OBSERVE_EVERY` seconds, plus one precise single-shot timer set to
 shown on time and nothing wakes the process when nothing can be due (no 1-second tick).
 Each sample compares wall-clock progress with `time.monotonic()`: a difference means
 the clock was changed or the machine slept, and the timer (which follows the monotonic
-clock) is re-armed from the engine's fresh answer.
+clock) is re-armed from the engine's fresh answer. `before_sample`, when set, is called at
+the start of every sample, whichever timer (or event) took it: the desktop app asks its
+fullscreen probe there, so a hold is in place before the engine decides, with no timer
+of its own.
 
 APScheduler is not used here: the engine computes reminder times itself (lazily, with
 APScheduler's CronTrigger) and reports them through `next_wakeup()`, so one QTimer
@@ -212,6 +215,9 @@ class Runtime(QObject):
         self._settings_bytes: bytes | None = None  # the file as last applied
         self._unreadable_told: str | None = None  # why the file can't be read, once said
         self._idle_failed = False
+        self._before_sample_failed = False
+        # Called before every sample's observe() (the desktop app's fullscreen check).
+        self.before_sample: Callable[[], object] | None = None
         self._running = False
         # Calendars and hooks: built only once one is configured (their modules cost
         # memory that most users would pay for nothing).
@@ -411,6 +417,7 @@ class Runtime(QObject):
             return []
         self._note_clock()
         self._apply_calendar()
+        self._call_before_sample()
         try:
             nudges = self.engine.observe(self._idle_seconds())
         except StorageError as error:
@@ -421,6 +428,16 @@ class Runtime(QObject):
             emit(self.nudged, nudge)
         self._settle()
         return nudges
+
+    def _call_before_sample(self) -> None:
+        if self.before_sample is None:
+            return
+        try:
+            self.before_sample()
+        except Exception:  # an OS adapter failing must not stop the breaks
+            if not self._before_sample_failed:
+                log.exception("the check before a sample failed; sampling all the same")
+            self._before_sample_failed = True
 
     def _settle(self) -> None:
         """After any change: re-arm the precise timer and report a changed status."""

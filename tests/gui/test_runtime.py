@@ -574,6 +574,40 @@ def test_the_timer_fires_the_nudge_between_samples(qtbot: Any, harness: Harness)
     assert fired.args[0].at == due
 
 
+def test_the_precise_timer_runs_the_check_before_the_sample(qtbot: Any, harness: Harness) -> None:
+    # The desktop app asks its fullscreen probe here: a presentation begun after the last
+    # 30 s sample still holds the break the timer fires for.
+    runtime = harness.runtime
+    harness.run_for(29 * 60)
+    harness.step(59)  # the break is due at 10:30:00, a second away
+    checks: list[int] = []
+
+    def hold_for_a_presentation() -> None:
+        checks.append(len(harness.nudges))
+        runtime.engine.set_hold("fullscreen", "fullscreen")
+
+    runtime.before_sample = hold_for_a_presentation
+    harness.clock.set(harness.runtime.wakeup_at)
+    qtbot.waitUntil(lambda: bool(checks), timeout=3000)  # the real timer took a sample
+
+    assert checks == [0]  # before the engine looked at what is due
+    assert harness.nudges == []
+    assert runtime.engine.status().held_because == "fullscreen"
+
+
+def test_a_failing_check_before_a_sample_is_logged_once_and_sampling_goes_on(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise OSError("the display went away")
+
+    harness.runtime.before_sample = broken
+    harness.run_for(31 * 60)
+
+    assert [n.kind for n in harness.nudges] == [NudgeKind.SHORT_BREAK]
+    assert caplog.text.count("the check before a sample failed") == 1
+
+
 def test_a_wall_clock_jump_re_arms_the_timer_and_notes_the_gap_once(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
