@@ -117,6 +117,12 @@ def name_has_owner(conn: Connection, name: str, timeout: float = CALL_TIMEOUT) -
     return bool(_unwrap(reply)[0])
 
 
+def activatable_names(conn: Connection, timeout: float = CALL_TIMEOUT) -> frozenset[str]:
+    """The names the bus can start on demand (D-Bus activation). Asking starts nothing."""
+    reply = conn.send_and_get_reply(new_method_call(DBUS, "ListActivatableNames"), timeout=timeout)
+    return frozenset(str(name) for name in _unwrap(reply)[0])
+
+
 def _unwrap(reply: Message) -> tuple[Any, ...]:
     if reply.header.message_type == MessageType.error:
         raise DBusErrorResponse(reply)

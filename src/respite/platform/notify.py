@@ -18,6 +18,11 @@ When to fall back to that popup:
 * `show()` raises `NotifierUnavailable` (the server refused or did not answer in time);
 * `unavailable(reason)` fires (the bus or the server went away); `pending()` then lists
   the nudges still waiting for an answer.
+
+And back: while the popup stands in, a `NotificationServerWatcher` reports each server
+that takes the name (one restarted, or one the bus starts on demand, as dunst, mako and
+xfce4-notifyd are); the app then builds a new `FreedesktopNotifier`. The watcher can ask
+the bus to start a server that is installed but not running, without waiting for it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import logging
 from typing import Any, Protocol
 
 from jeepney import DBusAddress, HeaderFields, MatchRule, Message, new_method_call
+from jeepney.bus_messages import message_bus
 from jeepney.wrappers import DBusErrorResponse
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -128,6 +134,18 @@ def notify_arguments(
     )
 
 
+def _owner_changes() -> MatchRule:
+    """NameOwnerChanged for the notification server's name, from the bus itself."""
+    rule = MatchRule(
+        type="signal",
+        sender="org.freedesktop.DBus",
+        interface="org.freedesktop.DBus",
+        member="NameOwnerChanged",
+    )
+    rule.add_arg_condition(0, SERVER_NAME)
+    return rule
+
+
 class FreedesktopNotifier(_dbus.SignalWatcher):
     """org.freedesktop.Notifications over one jeepney connection.
 
@@ -152,6 +170,7 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.bus = bus
         self.icon = icon
         self.expire_timeout_ms = expire_timeout_ms
         self._timeout = timeout
@@ -187,13 +206,7 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
         bus_rule = MatchRule(
             type="signal", sender=SERVER_NAME, interface=SERVER_NAME, path=NOTIFICATIONS.object_path
         )
-        owner = MatchRule(
-            type="signal",
-            sender="org.freedesktop.DBus",
-            interface="org.freedesktop.DBus",
-            member="NameOwnerChanged",
-        )
-        owner.add_arg_condition(0, SERVER_NAME)
+        owner = _owner_changes()
         try:
             self.watch([(bus_rule, signals), (owner, owner)], self._timeout)
         except (OSError, TimeoutError, DBusErrorResponse) as exc:
@@ -338,3 +351,71 @@ class FreedesktopNotifier(_dbus.SignalWatcher):
             self.close_all()
         self._available = False
         super().shutdown()
+
+
+class NotificationServerWatcher(_dbus.SignalWatcher):
+    """Tells when a notification server takes org.freedesktop.Notifications (`arrived`),
+    for as long as Respite shows nudges in its own popup. Build it on the GUI thread.
+
+    `start()` says whether it can watch; then `running` says whether a server owns the
+    name and `startable` whether the bus can start one on demand (a service file for the
+    name: see `_dbus.activatable_names`). `start_server()` asks the bus to start it and
+    waits for nothing: a server that comes up arrives like any other, a broken one holds
+    nothing up.
+    """
+
+    arrived = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.bus = ""
+        self.running = False
+        self.startable = False
+        self.unavailable_reason = ""
+
+    def start(self, bus: str = "SESSION", timeout: float = _dbus.CALL_TIMEOUT) -> bool:
+        """Watch the name (before asking about it, so no arrival falls in between)."""
+        self.bus = bus
+        try:
+            conn = self.connect_bus(bus, timeout)
+            rule = _owner_changes()
+            self.watch([(rule, rule)], timeout)
+            self.running = _dbus.name_has_owner(conn, SERVER_NAME, timeout)
+            self.startable = SERVER_NAME in _dbus.activatable_names(conn, timeout)
+        except (OSError, TimeoutError, DBusErrorResponse) as exc:  # DBusUnavailable too
+            self.unavailable_reason = f"{exc or type(exc).__name__}"
+            self.shutdown()
+            return False
+        return True
+
+    def start_server(self) -> bool:
+        """Ask the bus to start the notification server when none is running and it can;
+        True when asked."""
+        conn = self._conn
+        if conn is None or self.running or not self.startable:
+            return False
+        try:
+            conn.send(message_bus.StartServiceByName(SERVER_NAME))
+        except OSError as exc:
+            log.debug("StartServiceByName not sent: %s", exc)
+            return False
+        log.info("asked %s to start the notification server", _dbus.describe_bus(self.bus))
+        return True
+
+    def handle_message(self, message: Message) -> None:
+        if message.header.fields.get(HeaderFields.member) != "NameOwnerChanged":
+            return
+        name, _old, new = message.body
+        if name != SERVER_NAME:
+            return
+        self.running = bool(new)
+        if new:
+            emit(self.arrived)
+
+    def handle_lost(self, reason: str) -> None:
+        self.running = False
+        log.info(
+            "no longer watching for a notification server: lost %s (%s)",
+            _dbus.describe_bus(self.bus),
+            reason,
+        )
